@@ -1,0 +1,61 @@
+# Makefile - thin wrapper over CMake/CTest (GNU make).
+#
+#   make deps          install the Debian packages the build needs (scripts/deps.sh)
+#   make build         configure and build into $(BUILD_DIR) with -Werror
+#   make test          build, then run the whole CTest suite
+#   make demo          build, then run the bgcopy-demo example
+#   make asan          ASan+UBSan build in $(ASAN_BUILD_DIR), then run the suite there
+#   make format        clang-format -i every tracked (or new, unignored) .c/.h file
+#   make format-check  fail if any of those files is not clang-format clean
+#   make clean         remove the build directories
+#
+# Overridable: BUILD_DIR, ASAN_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
+# CLANG_FORMAT, CMAKE_ARGS (extra configure arguments).
+
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS           ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_JOBS     ?= 2
+BUILD_TYPE     ?= RelWithDebInfo
+CMAKE          ?= cmake
+CTEST          ?= ctest
+CLANG_FORMAT   ?= clang-format
+CMAKE_ARGS     ?=
+
+# Keep cmake's own make quiet about directories.
+MAKEFLAGS += --no-print-directory
+
+# Tracked files plus new files git does not ignore, NUL-separated.
+FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
+
+.PHONY: all deps build test demo format format-check asan clean
+
+all: build
+
+deps:
+	sh scripts/deps.sh
+
+build: deps
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DBGCOPY_WERROR=ON $(CMAKE_ARGS)
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
+
+demo: build
+	$(BUILD_DIR)/bin/bgcopy-demo
+
+format:
+	$(FORMAT_FILES) | xargs -0 -r $(CLANG_FORMAT) -i
+
+format-check:
+	$(FORMAT_FILES) | xargs -0 -r $(CLANG_FORMAT) --dry-run --Werror
+
+asan: deps
+	$(CMAKE) -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DBGCOPY_WERROR=ON \
+		-DBGCOPY_SANITIZE=address $(CMAKE_ARGS)
+	$(CMAKE) --build $(ASAN_BUILD_DIR) -j$(JOBS)
+	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

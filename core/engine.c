@@ -1,0 +1,370 @@
+/* engine.c - lifetime, clock and timer heap of the emulated engine, and the
+ * real-mode runner and notification threads.
+ *
+ * An engine is one "machine": every user's jobs, the policy limits and the
+ * timer heap. A simulated engine (owned by a bgcopy_sim) reads the virtual
+ * clock and is driven by the simulation's run functions; a real engine reads
+ * the system clock and runs two threads: the runner, which fires due timers
+ * (scheduling, transfer steps, job timers), and the notifier, which calls
+ * the application's callbacks with the engine lock released.
+ *
+ * Lifetime: the engine is reference counted. Managers and every job object an
+ * application holds keep it alive; when the count reaches zero the threads
+ * are stopped and everything is freed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core-int.h"
+
+/* ---- timer heap ------------------------------------------------------------------ */
+
+static int timer_less(const bgcopy__timer *a, const bgcopy__timer *b)
+{
+    if (a->due != b->due)
+        return a->due < b->due;
+    return a->seq < b->seq;
+}
+
+static void heap_set(struct bgcopy__engine *e, size_t i, bgcopy__timer *t)
+{
+    e->heap[i] = t;
+    t->index = i + 1;
+}
+
+static void heap_up(struct bgcopy__engine *e, size_t i)
+{
+    bgcopy__timer *t = e->heap[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!timer_less(t, e->heap[parent]))
+            break;
+        heap_set(e, i, e->heap[parent]);
+        i = parent;
+    }
+    heap_set(e, i, t);
+}
+
+static void heap_down(struct bgcopy__engine *e, size_t i)
+{
+    bgcopy__timer *t = e->heap[i];
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const bgcopy__timer *best = t;
+        if (l < e->heap_len && timer_less(e->heap[l], best)) {
+            m = l;
+            best = e->heap[l];
+        }
+        if (r < e->heap_len && timer_less(e->heap[r], best))
+            m = r;
+        if (m == i)
+            break;
+        heap_set(e, i, e->heap[m]);
+        i = m;
+    }
+    heap_set(e, i, t);
+}
+
+void bgcopy__timer_init(bgcopy__timer *t, void (*fn)(struct bgcopy__engine *, bgcopy__timer *),
+                        void *data, int active)
+{
+    memset(t, 0, sizeof(*t));
+    t->fn = fn;
+    t->data = data;
+    t->active = active;
+}
+
+int bgcopy__timer_armed(const bgcopy__timer *t)
+{
+    return t->index != 0;
+}
+
+void bgcopy__timer_disarm(struct bgcopy__engine *e, bgcopy__timer *t)
+{
+    size_t i;
+    bgcopy__timer *last;
+
+    if (t->index == 0)
+        return;
+    i = t->index - 1;
+    t->index = 0;
+    if (t->active)
+        e->active_armed--;
+    last = e->heap[--e->heap_len];
+    if (i == e->heap_len)
+        return;
+    heap_set(e, i, last);
+    heap_up(e, i);
+    heap_down(e, last->index - 1);
+}
+
+void bgcopy__timer_arm(struct bgcopy__engine *e, bgcopy__timer *t, int64_t due)
+{
+    bgcopy__timer_disarm(e, t);
+    if (e->heap_len == e->heap_cap) {
+        size_t cap = e->heap_cap ? e->heap_cap * 2 : 64;
+        bgcopy__timer **h = realloc(e->heap, cap * sizeof(*h));
+        if (h == NULL)
+            abort(); /* a timer that cannot be armed would silently stall a job */
+        e->heap = h;
+        e->heap_cap = cap;
+    }
+    t->due = due;
+    t->seq = ++e->timer_seq;
+    if (t->active)
+        e->active_armed++;
+    heap_set(e, e->heap_len, t);
+    e->heap_len++;
+    heap_up(e, e->heap_len - 1);
+    bgcopy__engine_signal(e);
+}
+
+bgcopy__timer *bgcopy__engine_next_timer(struct bgcopy__engine *e)
+{
+    return e->heap_len ? e->heap[0] : NULL;
+}
+
+size_t bgcopy__engine_run_due(struct bgcopy__engine *e, int64_t now)
+{
+    size_t n = 0;
+    while (e->heap_len && e->heap[0]->due <= now) {
+        bgcopy__timer *t = e->heap[0];
+        bgcopy__timer_disarm(e, t);
+        t->fn(e, t);
+        n++;
+    }
+    return n;
+}
+
+/* ---- clock -------------------------------------------------------------------------- */
+
+int64_t bgcopy__engine_now(const struct bgcopy__engine *e)
+{
+    return e->sim ? e->sim_now_us : bgcopy__sys_mono_us();
+}
+
+int64_t bgcopy__engine_wall(const struct bgcopy__engine *e)
+{
+    return e->sim ? e->sim_wall_origin_us + e->sim_now_us : bgcopy__sys_wall_us();
+}
+
+bgcopy_filetime bgcopy__engine_filetime(const struct bgcopy__engine *e)
+{
+    int64_t us = bgcopy__engine_wall(e);
+    return (bgcopy_filetime)(us * 10) + BGCOPY_FILETIME_UNIX_EPOCH * 10000000ULL;
+}
+
+/* ---- scheduling pass --------------------------------------------------------------- */
+
+static void sched_timer_fn(struct bgcopy__engine *e, bgcopy__timer *t)
+{
+    bgcopy__sched_run(e);
+}
+
+static void note_timer_fn(struct bgcopy__engine *e, bgcopy__timer *t)
+{
+    /* Nothing to do here: a simulated engine dispatches due notifications
+     * after every timer it runs; this timer only makes the simulation's clock
+     * stop at the notification's due time. */
+}
+
+void bgcopy__engine_kick(struct bgcopy__engine *e)
+{
+    if (!bgcopy__timer_armed(&e->sched_timer))
+        bgcopy__timer_arm(e, &e->sched_timer, bgcopy__engine_now(e));
+}
+
+void bgcopy__engine_signal(struct bgcopy__engine *e)
+{
+    if (e->wake)
+        bgcopy__cond_signal(e->wake);
+}
+
+struct bgcopy__transport *bgcopy__engine_transport_for(struct bgcopy__engine *e, const char *url)
+{
+    size_t i;
+    for (i = 0; i < e->transport_count; i++) {
+        struct bgcopy__transport *tp = e->transports[i];
+        if (tp->accepts(tp, url))
+            return tp;
+    }
+    return NULL;
+}
+
+/* ---- real-mode threads ------------------------------------------------------------ */
+
+static void runner_main(void *arg)
+{
+    struct bgcopy__engine *e = arg;
+    bgcopy__mutex_lock(e->lock);
+    while (!e->stop) {
+        bgcopy__timer *next;
+        bgcopy__engine_run_due(e, bgcopy__sys_mono_us());
+        next = bgcopy__engine_next_timer(e);
+        if (e->stop)
+            break;
+        bgcopy__cond_wait_until(e->wake, e->lock, next ? next->due : -1);
+    }
+    bgcopy__mutex_unlock(e->lock);
+}
+
+static void engine_free(struct bgcopy__engine *e);
+
+static void notifier_main(void *arg)
+{
+    struct bgcopy__engine *e = arg;
+    bgcopy__mutex_lock(e->lock);
+    e->notifier_id = bgcopy__thread_self();
+    while (!e->stop) {
+        int64_t due;
+        if (bgcopy__notify_dispatch(e) > 0)
+            continue;
+        due = bgcopy__notify_next_due(e);
+        if (e->stop)
+            break;
+        bgcopy__cond_wait_until(e->note_wake, e->lock, due == INT64_MAX ? -1 : due);
+    }
+    bgcopy__mutex_unlock(e->lock);
+    if (e->self_destroy) {
+        /* The last reference was dropped by a callback on this thread: finish
+         * the shutdown here, since this thread cannot join itself. */
+        bgcopy__thread_join(e->runner);
+        bgcopy__thread_detach(e->notifier);
+        engine_free(e);
+    }
+}
+
+/* ---- lifetime ------------------------------------------------------------------------ */
+
+static uint32_t or_default(uint32_t v, uint32_t def)
+{
+    return v ? v : def;
+}
+
+static void engine_free(struct bgcopy__engine *e)
+{
+    struct emu_job *j, *next;
+    struct emu_user *u, *unext;
+    size_t i;
+
+    for (j = e->jobs_head; j; j = next) {
+        next = j->next;
+        bgcopy__transfer_abort(j);
+        bgcopy__timers_stop_all(j);
+        j->in_engine = 0;
+        j->prev = j->next = NULL;
+        bgcopy__job_leave_engine(j);
+    }
+    bgcopy__notify_free_all(e);
+    for (u = e->users; u; u = unext) {
+        unext = u->next;
+        free(u->name);
+        free(u);
+    }
+    for (i = 0; i < e->transport_count; i++)
+        if (e->transports[i]->destroy)
+            e->transports[i]->destroy(e->transports[i]);
+    free(e->heap);
+    if (e->wake)
+        bgcopy__cond_free(e->wake);
+    if (e->note_wake)
+        bgcopy__cond_free(e->note_wake);
+    bgcopy__mutex_free(e->lock);
+    free(e);
+}
+
+struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struct bgcopy_sim *sim,
+                                          bgcopy_hr *hr)
+{
+    struct bgcopy__engine *e = bgcopy__calloc(1, sizeof(*e));
+    struct bgcopy__transport *tp;
+
+    *hr = BGCOPY_E_OUTOFMEMORY;
+    if (e == NULL)
+        return NULL;
+    e->refs = 1;
+    e->sim = sim;
+    e->lock = bgcopy__mutex_new();
+    if (e->lock == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->max_jobs_per_user = or_default(o->max_jobs_per_user, BGCOPY__DEFAULT_JOBS_PER_USER);
+    e->max_jobs_per_machine = or_default(o->max_jobs_per_machine, BGCOPY__DEFAULT_JOBS_PER_MACHINE);
+    e->max_files_per_job = or_default(o->max_files_per_job, BGCOPY__DEFAULT_FILES_PER_JOB);
+    e->max_ranges_per_file = or_default(o->max_ranges_per_file, BGCOPY__DEFAULT_RANGES_PER_FILE);
+    e->inactivity_timeout = or_default(o->job_inactivity_timeout, BGCOPY__DEFAULT_INACTIVITY);
+    e->max_download_policy = or_default(o->max_download_time, BGCOPY__DEFAULT_MAX_DOWNLOAD);
+    e->time_slice = or_default(o->time_slice, BGCOPY__DEFAULT_TIME_SLICE);
+    e->notify_retry = or_default(o->notify_retry_interval, BGCOPY__DEFAULT_NOTIFY_RETRY);
+    e->notify_max_in_flight = or_default(o->notify_max_in_flight, BGCOPY__DEFAULT_NOTIFY_IN_FLIGHT);
+    bgcopy__timer_init(&e->sched_timer, sched_timer_fn, NULL, 1);
+    bgcopy__timer_init(&e->note_timer, note_timer_fn, NULL, 1);
+
+    if (sim) {
+        tp = bgcopy__sim_transport(sim);
+        if (tp == NULL)
+            goto fail;
+        e->transports[e->transport_count++] = tp;
+    }
+    tp = bgcopy__transport_file_new();
+    if (tp == NULL)
+        goto fail;
+    e->transports[e->transport_count++] = tp;
+
+    if (!sim) {
+        e->wake = bgcopy__cond_new();
+        e->note_wake = bgcopy__cond_new();
+        if (e->wake == NULL || e->note_wake == NULL)
+            goto fail;
+        *hr = bgcopy__thread_start(&e->runner, runner_main, e);
+        if (BGCOPY_FAILED(*hr))
+            goto fail;
+        *hr = bgcopy__thread_start(&e->notifier, notifier_main, e);
+        if (BGCOPY_FAILED(*hr)) {
+            bgcopy__mutex_lock(e->lock);
+            e->stop = 1;
+            bgcopy__cond_signal(e->wake);
+            bgcopy__mutex_unlock(e->lock);
+            bgcopy__thread_join(e->runner);
+            e->runner = NULL;
+            goto fail;
+        }
+    }
+    *hr = BGCOPY_S_OK;
+    return e;
+fail:
+    if (*hr == BGCOPY_S_OK)
+        *hr = BGCOPY_E_OUTOFMEMORY;
+    engine_free(e);
+    return NULL;
+}
+
+void bgcopy__engine_retain(struct bgcopy__engine *e)
+{
+    bgcopy__atomic_inc(&e->refs);
+}
+
+void bgcopy__engine_release(struct bgcopy__engine *e)
+{
+    if (bgcopy__atomic_dec(&e->refs) != 0)
+        return;
+    if (e->runner && e->notifier_id == bgcopy__thread_self()) {
+        bgcopy__mutex_lock(e->lock);
+        e->stop = 1;
+        e->self_destroy = 1;
+        bgcopy__cond_broadcast(e->wake);
+        bgcopy__mutex_unlock(e->lock);
+        return;
+    }
+    if (e->runner) {
+        bgcopy__mutex_lock(e->lock);
+        e->stop = 1;
+        bgcopy__cond_broadcast(e->wake);
+        bgcopy__cond_broadcast(e->note_wake);
+        bgcopy__mutex_unlock(e->lock);
+        bgcopy__thread_join(e->runner);
+        bgcopy__thread_join(e->notifier);
+    }
+    engine_free(e);
+}

@@ -1,0 +1,121 @@
+/* sys.h - the platform seam of the core.
+ *
+ * core/ includes no operating-system header. Everything it needs from the
+ * platform - clocks, threads, locks, files, the user's name, random bytes -
+ * is declared here and implemented once per platform (platform/posix/ today,
+ * platform/win/ later). Functions that can fail return a bgcopy_hr with the
+ * HRESULT Windows would report for the same failure (ENOENT ->
+ * HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), EACCES -> E_ACCESSDENIED, ENOSPC
+ * -> HRESULT_FROM_WIN32(ERROR_DISK_FULL), ...), so the engine can record them
+ * as job errors unchanged.
+ *
+ * Threads: every function is safe to call from any thread.
+ */
+#ifndef BGCOPY_SYS_H
+#define BGCOPY_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgcopy/errors.h"
+
+/* ---- time ------------------------------------------------------------------ */
+
+/* Monotonic time in microseconds from an arbitrary origin. */
+int64_t bgcopy__sys_mono_us(void);
+/* Wall-clock time in microseconds since the Unix epoch. */
+int64_t bgcopy__sys_wall_us(void);
+
+/* ---- locks and threads ------------------------------------------------------ */
+
+typedef struct bgcopy__mutex bgcopy__mutex;
+typedef struct bgcopy__cond bgcopy__cond;
+typedef struct bgcopy__thread bgcopy__thread;
+
+/* Creation returns NULL when out of memory. A mutex is not recursive. */
+bgcopy__mutex *bgcopy__mutex_new(void);
+void bgcopy__mutex_free(bgcopy__mutex *m);
+void bgcopy__mutex_lock(bgcopy__mutex *m);
+void bgcopy__mutex_unlock(bgcopy__mutex *m);
+
+bgcopy__cond *bgcopy__cond_new(void);
+void bgcopy__cond_free(bgcopy__cond *c);
+void bgcopy__cond_signal(bgcopy__cond *c);
+void bgcopy__cond_broadcast(bgcopy__cond *c);
+/* Waits until signalled or until the monotonic deadline (bgcopy__sys_mono_us
+ * scale) passes; deadline_us < 0 waits without limit. m must be locked. */
+void bgcopy__cond_wait_until(bgcopy__cond *c, bgcopy__mutex *m, int64_t deadline_us);
+
+/* Starts fn(arg) on a new thread. Errors: E_OUTOFMEMORY, E_FAIL. */
+bgcopy_hr bgcopy__thread_start(bgcopy__thread **out, void (*fn)(void *), void *arg);
+/* Waits for the thread to end and frees it. */
+void bgcopy__thread_join(bgcopy__thread *t);
+/* Called by a thread on itself as it ends: no one will join it; its
+ * resources are freed when it exits. */
+void bgcopy__thread_detach(bgcopy__thread *t);
+/* An identifier of the calling thread, unique among live threads. */
+uintptr_t bgcopy__thread_self(void);
+
+/* Atomic counters (sequentially consistent). Both return the new value. */
+long bgcopy__atomic_inc(volatile long *p);
+long bgcopy__atomic_dec(volatile long *p);
+
+/* ---- identity --------------------------------------------------------------- */
+
+/* The name of the user running this process (malloc'ed; NULL when out of
+ * memory). Falls back to "uid:<n>" when the user has no name. */
+char *bgcopy__sys_user_name(void);
+
+/* Fills buf with len cryptographically random bytes. Errors: E_FAIL. */
+bgcopy_hr bgcopy__sys_random(void *buf, size_t len);
+
+/* ---- files -------------------------------------------------------------------
+ * Paths are UTF-8. A file handle is an opaque non-negative integer. */
+
+typedef struct bgcopy__stat {
+    int exists;
+    int is_dir;
+    int is_regular;
+    uint64_t size;
+    int64_t mtime_us; /* Unix epoch, microseconds */
+} bgcopy__stat;
+
+/* Stats path (following symlinks). A missing path is S_OK with exists = 0.
+ * Other failures return their HRESULT. */
+bgcopy_hr bgcopy__fs_stat(const char *path, bgcopy__stat *st);
+
+/* S_OK when the calling process may create files in directory dir;
+ * E_ACCESSDENIED when not; HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) when dir
+ * does not exist or is not a directory. */
+bgcopy_hr bgcopy__fs_dir_writable(const char *dir);
+
+/* Creates path exclusively (fails with HRESULT_FROM_WIN32(ERROR_FILE_EXISTS)
+ * if it exists), mode 0600, opened read-write. */
+bgcopy_hr bgcopy__fs_create_excl(const char *path, int *fd);
+/* Opens an existing file read-write (write = 1) or read-only. */
+bgcopy_hr bgcopy__fs_open(const char *path, int write, int *fd);
+void bgcopy__fs_close(int fd);
+/* Writes all len bytes at offset (retrying short writes and EINTR). */
+bgcopy_hr bgcopy__fs_pwrite(int fd, const void *buf, size_t len, uint64_t offset);
+/* Makes bytes [offset, offset + len) read as zero, extending the file; where
+ * the range lies past the end of the file it is extended sparsely
+ * (ftruncate), so large zero regions cost no disk. */
+bgcopy_hr bgcopy__fs_write_zeros(int fd, uint64_t offset, uint64_t len);
+/* Reads up to len bytes at offset; *got receives the count (0 at EOF). */
+bgcopy_hr bgcopy__fs_pread(int fd, void *buf, size_t len, uint64_t offset, size_t *got);
+bgcopy_hr bgcopy__fs_truncate(int fd, uint64_t size);
+bgcopy_hr bgcopy__fs_fsync(int fd);
+/* fsyncs the directory that contains path (for durable renames). */
+bgcopy_hr bgcopy__fs_fsync_parent(const char *path);
+/* Atomically renames from -> to, replacing to. */
+bgcopy_hr bgcopy__fs_rename(const char *from, const char *to);
+/* Removes a file. A missing file is S_OK. */
+bgcopy_hr bgcopy__fs_unlink(const char *path);
+/* Sets access and modification time (Unix epoch microseconds). */
+bgcopy_hr bgcopy__fs_set_mtime(const char *path, int64_t mtime_us);
+
+/* Maps the calling thread's errno-style error number to an HRESULT (for
+ * platform code shared with backends). */
+bgcopy_hr bgcopy__sys_hr_from_errno(int err);
+
+#endif /* BGCOPY_SYS_H */

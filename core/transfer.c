@@ -1,0 +1,521 @@
+/* transfer.c - the download protocol of the emulated engine, independent of
+ * the transport that moves the bytes.
+ *
+ * For each file in add order (reference §8.2):
+ *   1. HEAD for the size and Last-Modified. A missing size is
+ *      BG_E_MISSING_FILE_SIZE unless the job has dynamic content. If size or
+ *      date differ from what the previous attempt saw, the file restarts
+ *      from byte 0.
+ *   2. Ranged GETs of at most 2 GiB each, written into BIT<hex>.tmp beside
+ *      the destination. A 206 must carry the Content-Range asked for. A 200
+ *      (the server ignored Range) is BG_E_INSUFFICIENT_RANGE_SUPPORT, except
+ *      for a FOREGROUND job fetching a whole file under 2 GiB from byte 0,
+ *      which accepts the full body.
+ *   3. When every byte is in, the file is transferred (FileTransferred) and
+ *      the next file starts; after the last one the job is TRANSFERRED.
+ * Failures are classified transient (TRANSIENT_ERROR, retried) or fatal
+ * (ERROR) with the HRESULT and error context BITS reports.
+ *
+ * Runs on the engine thread with the lock held. Transport callbacks never
+ * start a new request themselves: the next step runs from job->step_timer.
+ */
+#include <string.h>
+
+#include "core-int.h"
+
+static void step_fn(struct bgcopy__engine *e, bgcopy__timer *t);
+
+/* ---- classification (reference §4.4) ----------------------------------------------- */
+
+int bgcopy__http_status_is_transient(int status)
+{
+    if (status >= 300 && status < 400)
+        return !(status <= 305 || status == 307);
+    if (status >= 400 && status < 500)
+        return status == 408 || status == 409;
+    if (status >= 500 && status < 600)
+        return !(status == 501 || status == 505);
+    return 1; /* 1xx, 2xx other than the expected ones, unknown codes */
+}
+
+int bgcopy__hr_is_transient(bgcopy_hr hr)
+{
+    if (BGCOPY_HR_IS_HTTP(hr))
+        return bgcopy__http_status_is_transient((int)BGCOPY_HR_HTTP_STATUS(hr));
+    switch (hr) {
+    case BGCOPY_E_WINHTTP_TIMEOUT:
+    case BGCOPY_E_WINHTTP_NAME_NOT_RESOLVED:
+    case BGCOPY_E_WINHTTP_CANNOT_CONNECT:
+    case BGCOPY_E_WINHTTP_CONNECTION_ERROR:
+    case BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE:
+    case BGCOPY_E_WINHTTP_SECURE_FAILURE:
+    case BGCOPY_E_WINHTTP_RESEND_REQUEST:
+    case BGCOPY_E_WINHTTP_INTERNAL_ERROR:
+    case BGCOPY_E_NETWORK_DISCONNECTED:
+    case BGCOPY_E_CONNECT_FAILURE:
+    case BGCOPY_E_CONNECTION_CLOSED:
+    case BGCOPY_E_WIN32_CAN_NOT_COMPLETE:
+    case BGCOPY_E_WIN32_BUSY:
+    case BGCOPY_E_WIN32_LOCK_VIOLATION:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static struct emu_file *next_unfinished(struct emu_job *job)
+{
+    uint32_t i;
+    for (i = 0; i < job->file_count; i++)
+        if (!job->files[i]->transferred)
+            return job->files[i];
+    return NULL;
+}
+
+static void close_fd(struct emu_job *job)
+{
+    if (job->xfer_fd >= 0) {
+        bgcopy__fs_close(job->xfer_fd);
+        job->xfer_fd = -1;
+    }
+}
+
+/* Forgets the request in flight. Inside a transport callback the transport
+ * ends the request itself (the callback's return value says stop). */
+static void detach(struct emu_job *job)
+{
+    if (job->xfer && !job->in_sink)
+        job->xfer_tp->abort(job->xfer_tp, job->xfer);
+    job->xfer = NULL;
+    job->xfer_tp = NULL;
+    close_fd(job);
+}
+
+void bgcopy__transfer_abort(struct emu_job *job)
+{
+    detach(job);
+    bgcopy__timer_disarm(job->engine, &job->step_timer);
+    job->xfer_file = NULL;
+}
+
+static void schedule_step(struct emu_job *job, int head)
+{
+    job->xfer_head = head;
+    bgcopy__timer_arm(job->engine, &job->step_timer, bgcopy__engine_now(job->engine));
+}
+
+/* Records a failure and moves the job to TRANSIENT_ERROR or ERROR. A
+ * transient failure is fatal when NoProgressTimeout is 0, when the retry
+ * delay exceeds it, or after it expired (reference §6). */
+static void fail(struct emu_job *job, struct emu_file *file, bgcopy_hr hr,
+                 bgcopy_error_context ctx, int transient)
+{
+    const char *protocol = NULL;
+    if (file) {
+        struct bgcopy__transport *tp = bgcopy__engine_transport_for(job->engine, file->remote);
+        protocol = tp ? tp->protocol : NULL;
+    }
+    bgcopy__transfer_abort(job);
+    bgcopy__job_set_error(job, file, hr, ctx, protocol);
+    job->error_count++;
+    if (transient && job->no_progress_timeout != 0 &&
+        job->retry_delay <= job->no_progress_timeout && !job->no_progress_expired)
+        bgcopy__job_apply(job, BGCOPY__EV_TRANSIENT);
+    else
+        bgcopy__job_apply(job, BGCOPY__EV_FATAL);
+}
+
+static void fail_hr(struct emu_job *job, struct emu_file *file, bgcopy_hr hr,
+                    bgcopy_error_context ctx)
+{
+    fail(job, file, hr, ctx, bgcopy__hr_is_transient(hr));
+}
+
+static void fail_status(struct emu_job *job, struct emu_file *file, int status)
+{
+    fail(job, file, BGCOPY_E_HTTP_ERROR(status), BGCOPY_ERROR_CONTEXT_REMOTE_FILE,
+         bgcopy__http_status_is_transient(status));
+}
+
+static uint64_t range_len(const struct emu_file *f, uint32_t i)
+{
+    const bgcopy_file_range *r = &f->ranges[i];
+    if (r->length != BGCOPY_LENGTH_TO_EOF)
+        return r->length;
+    return f->remote_size - r->initial_offset;
+}
+
+static uint64_t job_bytes_total(const struct emu_job *job)
+{
+    bgcopy_job_progress p;
+    bgcopy__job_progress(job, &p);
+    return p.bytes_total;
+}
+
+/* Resets a file to byte 0 (its remote size or date changed). */
+static void restart_file(struct emu_file *f)
+{
+    f->bytes_transferred = 0;
+    f->range_index = 0;
+    f->range_done = 0;
+    if (f->temp_exists) {
+        int fd;
+        if (BGCOPY_SUCCEEDED(bgcopy__fs_open(f->temp, 1, &fd))) {
+            (void)bgcopy__fs_truncate(fd, 0);
+            bgcopy__fs_close(fd);
+        }
+    }
+}
+
+/* Opens (creating on first use) the temp file of f. */
+static bgcopy_hr open_temp(struct emu_job *job, struct emu_file *f)
+{
+    bgcopy_hr hr;
+    int tries;
+
+    if (f->temp_exists)
+        return bgcopy__fs_open(f->temp, 1, &job->xfer_fd);
+    for (tries = 0; tries < 64; tries++) {
+        hr = bgcopy__fs_create_excl(f->temp, &job->xfer_fd);
+        if (hr != BGCOPY_E_WIN32_FILE_EXISTS)
+            break;
+        /* Name taken: draw another BIT<hex>.tmp in the same directory. */
+        {
+            char *slash = strrchr(f->temp, '/');
+            uint16_t r = 0;
+            (void)bgcopy__sys_random(&r, sizeof(r));
+            if (slash) {
+                static const char hex[] = "0123456789ABCDEF";
+                slash[4] = hex[(r >> 12) & 15];
+                slash[5] = hex[(r >> 8) & 15];
+                slash[6] = hex[(r >> 4) & 15];
+                slash[7] = hex[r & 15];
+            }
+        }
+    }
+    if (BGCOPY_SUCCEEDED(hr))
+        f->temp_exists = 1;
+    return hr;
+}
+
+/* ---- steps -------------------------------------------------------------------------------- */
+
+static const struct bgcopy__xfer_sink sink;
+
+static void start_request(struct emu_job *job, struct emu_file *f, int head)
+{
+    struct bgcopy__engine *e = job->engine;
+    struct bgcopy__xfer_request req;
+    struct bgcopy__transport *tp = bgcopy__engine_transport_for(e, f->remote);
+    bgcopy_hr hr;
+
+    memset(&req, 0, sizeof(req));
+    req.url = f->remote;
+    req.head = head;
+    req.job = job;
+    job->xfer_file = f;
+    job->xfer_head = head;
+    job->xfer_got = 0;
+    job->xfer_full_body = 0;
+    job->xfer_fd = -1;
+    if (tp == NULL) {
+        fail(job, f, BGCOPY_E_WINHTTP_UNRECOGNIZED_SCHEME, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+        return;
+    }
+    if (!head && !job->dynamic_content) {
+        uint64_t first, last;
+        if (f->range_count) {
+            const bgcopy_file_range *r = &f->ranges[f->range_index];
+            first = r->initial_offset + f->range_done;
+            last = r->initial_offset + range_len(f, f->range_index) - 1;
+        } else {
+            first = f->bytes_transferred;
+            last = f->remote_size - 1;
+        }
+        if (last - first + 1 > BGCOPY__MAX_RANGE_REQUEST)
+            last = first + BGCOPY__MAX_RANGE_REQUEST - 1;
+        req.has_range = 1;
+        req.first = first;
+        req.last = last;
+        job->xfer_offset = f->bytes_transferred;
+        job->xfer_expect = last - first + 1;
+    } else if (!head) {
+        /* Dynamic content: no range, always from byte 0 (reference §8.3). */
+        restart_file(f);
+        job->xfer_offset = 0;
+        job->xfer_expect = BGCOPY_SIZE_UNKNOWN;
+    }
+    job->xfer_tp = tp;
+    hr = tp->start(tp, e, &req, &sink, job, &job->xfer);
+    if (BGCOPY_FAILED(hr)) {
+        job->xfer = NULL;
+        fail_hr(job, f, hr, BGCOPY_ERROR_CONTEXT_GENERAL_TRANSPORT);
+    }
+}
+
+/* The current file has every byte. */
+static void file_done(struct emu_job *job, struct emu_file *f)
+{
+    detach(job);
+    f->transferred = 1;
+    if (f->bytes_total == BGCOPY_SIZE_UNKNOWN)
+        f->bytes_total = f->bytes_transferred;
+    bgcopy__notify_event(job, BGCOPY__NOTE_FILE_TRANSFERRED, f);
+    bgcopy__notify_modified(job);
+    schedule_step(job, 1);
+}
+
+static void step_fn(struct bgcopy__engine *e, bgcopy__timer *t)
+{
+    struct emu_job *job = t->data;
+    struct emu_file *f;
+
+    if (!bgcopy__job_state_is_active(job->state) || job->xfer)
+        return;
+    f = next_unfinished(job);
+    if (f == NULL) {
+        job->xfer_file = NULL;
+        bgcopy__job_apply(job, BGCOPY__EV_ALL_DONE);
+        return;
+    }
+    if (job->dynamic_content) {
+        start_request(job, f, 0);
+        return;
+    }
+    if (job->xfer_head || f != job->xfer_file) {
+        start_request(job, f, 1);
+        return;
+    }
+    if (f->bytes_transferred >= f->bytes_total) {
+        file_done(job, f);
+        return;
+    }
+    start_request(job, f, 0);
+}
+
+void bgcopy__transfer_start(struct emu_job *job)
+{
+    job->xfer_fd = -1;
+    if (job->step_timer.fn == NULL)
+        bgcopy__timer_init(&job->step_timer, step_fn, job, 1);
+    schedule_step(job, 1);
+}
+
+/* ---- transport callbacks -------------------------------------------------------------- */
+
+/* HEAD answered: learn size and date; restart the file if they changed. */
+static int on_head(struct emu_job *job, struct emu_file *f, const struct bgcopy__xfer_response *r)
+{
+    uint64_t total;
+    uint32_t i;
+
+    if (r->status != 200) {
+        detach(job);
+        fail_status(job, f, r->status);
+        return 1;
+    }
+    if (r->content_length == BGCOPY_SIZE_UNKNOWN) {
+        detach(job);
+        fail(job, f, BGCOPY_E_MISSING_FILE_SIZE, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+        return 1;
+    }
+    if (f->remote_size != BGCOPY_SIZE_UNKNOWN &&
+        (f->remote_size != r->content_length || f->remote_mtime_us != r->last_modified_us))
+        restart_file(f);
+    f->remote_size = r->content_length;
+    f->remote_mtime_us = r->last_modified_us;
+    if (f->range_count) {
+        total = 0;
+        for (i = 0; i < f->range_count; i++) {
+            const bgcopy_file_range *rg = &f->ranges[i];
+            if (rg->initial_offset >= f->remote_size ||
+                (rg->length != BGCOPY_LENGTH_TO_EOF &&
+                 rg->length > f->remote_size - rg->initial_offset)) {
+                detach(job);
+                fail(job, f, BGCOPY_E_INVALID_RANGE, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+                return 1;
+            }
+            total += range_len(f, i);
+        }
+        f->bytes_total = total;
+    } else {
+        f->bytes_total = f->remote_size;
+    }
+    if (job->max_download_size && job_bytes_total(job) != BGCOPY_SIZE_UNKNOWN &&
+        job_bytes_total(job) > job->max_download_size) {
+        detach(job);
+        fail(job, f, BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+        return 1;
+    }
+    bgcopy__notify_modified(job);
+    return 0;
+}
+
+static int on_get(struct emu_job *job, struct emu_file *f, const struct bgcopy__xfer_response *r)
+{
+    bgcopy_hr hr;
+
+    if (job->dynamic_content) {
+        if (r->status != 200) {
+            detach(job);
+            fail_status(job, f, r->status);
+            return 1;
+        }
+        f->bytes_total = r->content_length;
+    } else if (r->status == 206) {
+        uint64_t first = job->xfer_offset, last;
+        if (f->range_count)
+            first = f->ranges[f->range_index].initial_offset + f->range_done;
+        last = first + job->xfer_expect - 1;
+        if (!r->has_content_range || r->cr_first != first || r->cr_last != last ||
+            (r->content_length != BGCOPY_SIZE_UNKNOWN && r->content_length != job->xfer_expect)) {
+            detach(job);
+            fail(job, f, BGCOPY_E_INVALID_SERVER_RESPONSE, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+            return 1;
+        }
+        if ((r->cr_total != BGCOPY_SIZE_UNKNOWN && r->cr_total != f->remote_size) ||
+            (r->last_modified_us != INT64_MIN && r->last_modified_us != f->remote_mtime_us)) {
+            /* The entity changed since the HEAD: start the file over. */
+            detach(job);
+            restart_file(f);
+            f->remote_size = BGCOPY_SIZE_UNKNOWN;
+            schedule_step(job, 1);
+            return 1;
+        }
+    } else if (r->status == 200) {
+        /* The server ignored Range. */
+        if (f->range_count == 0 && job->priority == BGCOPY_JOB_PRIORITY_FOREGROUND &&
+            f->remote_size < BGCOPY__MAX_RANGE_REQUEST && f->bytes_transferred == 0 &&
+            (r->content_length == BGCOPY_SIZE_UNKNOWN || r->content_length == f->remote_size)) {
+            job->xfer_full_body = 1;
+            job->xfer_offset = 0;
+            job->xfer_expect = f->remote_size;
+        } else {
+            detach(job);
+            fail(job, f, BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+            return 1;
+        }
+    } else if (r->status == 416 && f->range_count) {
+        detach(job);
+        fail(job, f, BGCOPY_E_INVALID_RANGE, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+        return 1;
+    } else {
+        detach(job);
+        fail_status(job, f, r->status >= 200 && r->status < 300 ? 200 : r->status);
+        return 1;
+    }
+    if (job->state == BGCOPY_JOB_STATE_CONNECTING)
+        bgcopy__job_apply(job, BGCOPY__EV_CONNECTED);
+    hr = open_temp(job, f);
+    if (BGCOPY_FAILED(hr)) {
+        detach(job);
+        fail(job, f, hr, BGCOPY_ERROR_CONTEXT_LOCAL_FILE, 0);
+        return 1;
+    }
+    return 0;
+}
+
+static int sink_response(void *ctx, const struct bgcopy__xfer_response *r)
+{
+    struct emu_job *job = ctx;
+    struct emu_file *f = job->xfer_file;
+    int stop;
+
+    job->in_sink = 1;
+    stop = job->xfer_head ? on_head(job, f, r) : on_get(job, f, r);
+    job->in_sink = 0;
+    return stop;
+}
+
+static bgcopy_hr sink_data(void *ctx, const void *data, size_t len)
+{
+    struct emu_job *job = ctx;
+    struct emu_file *f = job->xfer_file;
+    uint64_t at = job->xfer_offset + job->xfer_got;
+    bgcopy_hr hr;
+
+    job->in_sink = 1;
+    if (job->xfer_head || len == 0) {
+        job->in_sink = 0;
+        return BGCOPY_S_OK;
+    }
+    if (job->xfer_expect != BGCOPY_SIZE_UNKNOWN && job->xfer_got + len > job->xfer_expect) {
+        /* More body than announced: keep nothing past the range. */
+        detach(job);
+        fail(job, f, BGCOPY_E_INVALID_SERVER_RESPONSE, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+        job->in_sink = 0;
+        return BGCOPY_E_INVALID_SERVER_RESPONSE;
+    }
+    hr = data ? bgcopy__fs_pwrite(job->xfer_fd, data, len, at)
+              : bgcopy__fs_write_zeros(job->xfer_fd, at, len);
+    if (BGCOPY_FAILED(hr)) {
+        detach(job);
+        fail(job, f, hr, BGCOPY_ERROR_CONTEXT_LOCAL_FILE, 0);
+        job->in_sink = 0;
+        return hr;
+    }
+    job->xfer_got += len;
+    f->bytes_transferred += len;
+    if (f->range_count)
+        f->range_done += len;
+    bgcopy__timers_progress(job);
+    bgcopy__job_touch(job);
+    bgcopy__notify_modified(job);
+    if (job->max_download_size && bgcopy__job_state_is_active(job->state)) {
+        bgcopy_job_progress p;
+        bgcopy__job_progress(job, &p);
+        if (p.bytes_transferred > job->max_download_size) {
+            detach(job);
+            fail(job, f, BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED,
+                 BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+            job->in_sink = 0;
+            return BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED;
+        }
+    }
+    job->in_sink = 0;
+    return BGCOPY_S_OK;
+}
+
+static void sink_done(void *ctx, bgcopy_hr hr, bgcopy_error_context ectx)
+{
+    struct emu_job *job = ctx;
+    struct emu_file *f = job->xfer_file;
+
+    job->in_sink = 1;
+    job->xfer = NULL;
+    close_fd(job);
+    if (BGCOPY_FAILED(hr)) {
+        fail_hr(job, f, hr, ectx);
+    } else if (job->xfer_head) {
+        /* Size known: a zero-length file needs no GET. */
+        if (f->bytes_total == 0) {
+            if (!f->temp_exists && BGCOPY_SUCCEEDED(open_temp(job, f)))
+                close_fd(job);
+            if (job->state == BGCOPY_JOB_STATE_CONNECTING)
+                bgcopy__job_apply(job, BGCOPY__EV_CONNECTED);
+            file_done(job, f);
+        } else {
+            schedule_step(job, 0);
+        }
+    } else if (job->dynamic_content) {
+        f->bytes_total = f->bytes_transferred;
+        file_done(job, f);
+    } else if (job->xfer_got < job->xfer_expect) {
+        /* The body ended early: the connection was lost. */
+        fail(job, f, BGCOPY_E_WINHTTP_CONNECTION_ERROR, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 1);
+    } else {
+        if (f->range_count && f->range_done >= range_len(f, f->range_index)) {
+            f->range_index++;
+            f->range_done = 0;
+        }
+        if (f->bytes_transferred >= f->bytes_total)
+            file_done(job, f);
+        else
+            schedule_step(job, 0);
+    }
+    job->in_sink = 0;
+}
+
+static const struct bgcopy__xfer_sink sink = {sink_response, sink_data, sink_done};

@@ -1,0 +1,711 @@
+/* bgcopy/errors.h - bgcopy_hr: HRESULT codes with Windows' numeric values.
+ *
+ * Every bgcopy call returns a bgcopy_hr, a 32-bit HRESULT whose values are exactly those
+ * Windows and BITS use (BGCOPY_E_INVALID_STATE is 0x80200002, BGCOPY_E_HTTP_ERROR(404) is
+ * 0x80190194), so traces from the emulation and from real BITS compare directly. This header
+ * defines the type, the SUCCEEDED/FAILED and facility helpers, the single table
+ * BGCOPY_HR_TABLE of every code bgcopy knows (constant, Windows name, value, message), one
+ * BGCOPY_<SYM> constant per table row, and the functions that map a code to its name and text.
+ */
+#ifndef BGCOPY_ERRORS_H
+#define BGCOPY_ERRORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgcopy/export.h"
+
+/* An HRESULT: bit 31 set means failure; bits 16-26 hold the facility (7 = Win32,
+ * 0x19 = HTTP status, 0x20 = BITS); the low 16 bits hold the code. */
+typedef int32_t bgcopy_hr;
+
+/* True when hr is a success code (S_OK, S_FALSE, BG_S_*): severity bit clear. */
+#define BGCOPY_SUCCEEDED(hr) ((bgcopy_hr)(hr) >= 0)
+
+/* True when hr is a failure code: severity bit set. */
+#define BGCOPY_FAILED(hr) ((bgcopy_hr)(hr) < 0)
+
+/* The BG_E_HTTP_ERROR_<status> code for any HTTP status: 0x80190000 + status.
+ * BGCOPY_E_HTTP_ERROR(404) == BGCOPY_E_HTTP_ERROR_404 == 0x80190194. */
+#define BGCOPY_E_HTTP_ERROR(status) ((bgcopy_hr)(0x80190000u + (uint32_t)(status)))
+
+/* HRESULT_FROM_WIN32: a Win32 error code as an HRESULT. 0 (ERROR_SUCCESS) stays 0; a positive
+ * code becomes 0x80070000 | (code & 0xFFFF); like the Windows macro, a value that is already
+ * an HRESULT (negative as int32) is returned unchanged. Evaluates code more than once. */
+#define BGCOPY_HR_FROM_WIN32(code)                                  \
+    ((bgcopy_hr)(uint32_t)(code) <= 0 ? (bgcopy_hr)(uint32_t)(code) \
+                                      : (bgcopy_hr)(0x80070000u | (0xFFFFu & (uint32_t)(code))))
+
+/* True when hr is an HTTP status HRESULT: severity bit set, facility 0x19, reserved and
+ * customer bits clear (i.e. the upper 16 bits are exactly 0x8019). */
+#define BGCOPY_HR_IS_HTTP(hr) ((0xFFFF0000u & (uint32_t)(hr)) == 0x80190000u)
+
+/* The HTTP status carried by an HTTP HRESULT (its low 16 bits), as an int. Only meaningful when
+ * BGCOPY_HR_IS_HTTP(hr). */
+#define BGCOPY_HR_HTTP_STATUS(hr) ((int)(0xFFFFu & (uint32_t)(hr)))
+
+/* BGCOPY_HR_TABLE(X): every code bgcopy knows, one row each:
+ *
+ *     X(SYM, "WindowsName", 0xVALUEu, "Message.")
+ *
+ * SYM          constant suffix; the row defines BGCOPY_<SYM> below.
+ * WindowsName  the name Windows headers use ("BG_E_INVALID_STATE",
+ *              "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)"); returned by bgcopy_hr_name().
+ * VALUE        the Windows value, eight hex digits, unsigned literal.
+ * Message      one English sentence for users, paraphrased (not Microsoft's text); returned
+ *              by bgcopy_hr_message().
+ *
+ * BITS rows use the BITS name without its "BG_" prefix as SYM (BG_E_EMPTY -> BGCOPY_E_EMPTY),
+ * except BG_E_PENDING (0x80200032), whose SYM keeps the prefix (BGCOPY_BG_E_PENDING) because
+ * BGCOPY_E_PENDING is the generic COM E_PENDING (0x8000000A). Values are unique. Rows are
+ * grouped by source and ascending within a group; order carries no meaning.
+ *
+ * Editing: change the table, then run `python3 tools/gen-errors.py include/bgcopy/errors.h` to
+ * regenerate the constant block that follows it (`--check` reports a stale block). */
+#define BGCOPY_HR_TABLE(X)                                                                         \
+    /* Generic COM / Win32 HRESULTs. */                                                            \
+    X(S_OK, "S_OK", 0x00000000u, "The operation completed successfully.")                          \
+    X(S_FALSE, "S_FALSE", 0x00000001u,                                                             \
+      "The operation succeeded but produced a false, empty or partial result.")                    \
+    X(E_NOTIMPL, "E_NOTIMPL", 0x80004001u, "The requested operation is not implemented.")          \
+    X(E_NOINTERFACE, "E_NOINTERFACE", 0x80004002u,                                                 \
+      "The object does not support the requested interface.")                                      \
+    X(E_POINTER, "E_POINTER", 0x80004003u, "A required pointer argument was NULL or invalid.")     \
+    X(E_ABORT, "E_ABORT", 0x80004004u, "The operation was aborted.")                               \
+    X(E_FAIL, "E_FAIL", 0x80004005u, "The operation failed for an unspecified reason.")            \
+    X(E_UNEXPECTED, "E_UNEXPECTED", 0x8000FFFFu, "An unexpected internal failure occurred.")       \
+    X(E_ACCESSDENIED, "E_ACCESSDENIED", 0x80070005u,                                               \
+      "Access to the job, file or resource was denied.")                                           \
+    X(E_OUTOFMEMORY, "E_OUTOFMEMORY", 0x8007000Eu,                                                 \
+      "There was not enough memory to complete the operation.")                                    \
+    X(E_INVALIDARG, "E_INVALIDARG", 0x80070057u, "One or more arguments are not valid.")           \
+    X(E_PENDING, "E_PENDING", 0x8000000Au,                                                         \
+      "The data needed to complete the operation is not available yet.")                           \
+    /* HRESULT_FROM_WIN32(ERROR_*) codes reported by the emulation. */                             \
+    X(E_WIN32_FILE_NOT_FOUND, "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)", 0x80070002u,             \
+      "The specified file does not exist.")                                                        \
+    X(E_WIN32_PATH_NOT_FOUND, "HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)", 0x80070003u,             \
+      "The specified path does not exist.")                                                        \
+    X(E_WIN32_WRITE_FAULT, "HRESULT_FROM_WIN32(ERROR_WRITE_FAULT)", 0x8007001Du,                   \
+      "The storage device could not be written to.")                                               \
+    X(E_WIN32_READ_FAULT, "HRESULT_FROM_WIN32(ERROR_READ_FAULT)", 0x8007001Eu,                     \
+      "The storage device could not be read from.")                                                \
+    X(E_WIN32_LOCK_VIOLATION, "HRESULT_FROM_WIN32(ERROR_LOCK_VIOLATION)", 0x80070021u,             \
+      "Part of the file is locked by another process.")                                            \
+    X(E_WIN32_HANDLE_DISK_FULL, "HRESULT_FROM_WIN32(ERROR_HANDLE_DISK_FULL)", 0x80070027u,         \
+      "The disk filled up while the file was being written.")                                      \
+    X(E_WIN32_FILE_EXISTS, "HRESULT_FROM_WIN32(ERROR_FILE_EXISTS)", 0x80070050u,                   \
+      "A file with that name already exists.")                                                     \
+    X(E_WIN32_DISK_FULL, "HRESULT_FROM_WIN32(ERROR_DISK_FULL)", 0x80070070u,                       \
+      "There is not enough free space on the disk.")                                               \
+    X(E_WIN32_INVALID_NAME, "HRESULT_FROM_WIN32(ERROR_INVALID_NAME)", 0x8007007Bu,                 \
+      "The file name, directory name or volume label has an invalid syntax.")                      \
+    X(E_WIN32_BUSY, "HRESULT_FROM_WIN32(ERROR_BUSY)", 0x800700AAu,                                 \
+      "The requested resource is busy.")                                                           \
+    X(E_WIN32_ALREADY_EXISTS, "HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)", 0x800700B7u,             \
+      "The file or object to be created already exists.")                                          \
+    X(E_WIN32_FILENAME_EXCED_RANGE, "HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE)", 0x800700CEu, \
+      "The file name or path is too long.")                                                        \
+    X(E_WIN32_CAN_NOT_COMPLETE, "HRESULT_FROM_WIN32(ERROR_CAN_NOT_COMPLETE)", 0x800703EBu,         \
+      "The operation could not be completed, for example because no network route exists.")        \
+    X(E_WIN32_RESOURCE_LANG_NOT_FOUND, "HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND)",        \
+      0x80070717u, "No message text is available for the requested language.")                     \
+    /* WinHTTP errors: HRESULT_FROM_WIN32(ERROR_WINHTTP_*), codes 12000 + n. */                    \
+    X(E_WINHTTP_TIMEOUT, "HRESULT_FROM_WIN32(ERROR_WINHTTP_TIMEOUT)", 0x80072EE2u,                 \
+      "The network operation timed out.")                                                          \
+    X(E_WINHTTP_INTERNAL_ERROR, "HRESULT_FROM_WIN32(ERROR_WINHTTP_INTERNAL_ERROR)", 0x80072EE4u,   \
+      "The HTTP stack encountered an internal error.")                                             \
+    X(E_WINHTTP_INVALID_URL, "HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_URL)", 0x80072EE5u,         \
+      "The URL is not valid.")                                                                     \
+    X(E_WINHTTP_UNRECOGNIZED_SCHEME, "HRESULT_FROM_WIN32(ERROR_WINHTTP_UNRECOGNIZED_SCHEME)",      \
+      0x80072EE6u, "The URL uses a scheme that is not supported.")                                 \
+    X(E_WINHTTP_NAME_NOT_RESOLVED, "HRESULT_FROM_WIN32(ERROR_WINHTTP_NAME_NOT_RESOLVED)",          \
+      0x80072EE7u, "The server name could not be resolved.")                                       \
+    X(E_WINHTTP_CANNOT_CONNECT, "HRESULT_FROM_WIN32(ERROR_WINHTTP_CANNOT_CONNECT)", 0x80072EFDu,   \
+      "A connection to the server could not be established.")                                      \
+    X(E_WINHTTP_CONNECTION_ERROR, "HRESULT_FROM_WIN32(ERROR_WINHTTP_CONNECTION_ERROR)",            \
+      0x80072EFEu, "The connection to the server was reset or ended unexpectedly.")                \
+    X(E_WINHTTP_RESEND_REQUEST, "HRESULT_FROM_WIN32(ERROR_WINHTTP_RESEND_REQUEST)", 0x80072F00u,   \
+      "The request has to be sent again, for example after a redirect or an authentication step.") \
+    X(E_WINHTTP_SECURE_CERT_DATE_INVALID,                                                          \
+      "HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_DATE_INVALID)", 0x80072F05u,                   \
+      "The server certificate has expired or is not yet valid.")                                   \
+    X(E_WINHTTP_SECURE_CERT_CN_INVALID,                                                            \
+      "HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_CN_INVALID)", 0x80072F06u,                     \
+      "The server certificate does not match the host name.")                                      \
+    X(E_WINHTTP_SECURE_INVALID_CA, "HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_INVALID_CA)",          \
+      0x80072F0Du, "The server certificate chain does not end in a trusted root authority.")       \
+    X(E_WINHTTP_SECURE_CERT_REV_FAILED,                                                            \
+      "HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_REV_FAILED)", 0x80072F19u,                     \
+      "The revocation status of the server certificate could not be checked.")                     \
+    X(E_WINHTTP_INVALID_SERVER_RESPONSE,                                                           \
+      "HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_SERVER_RESPONSE)", 0x80072F78u,                    \
+      "The server sent a response that could not be parsed.")                                      \
+    X(E_WINHTTP_REDIRECT_FAILED, "HRESULT_FROM_WIN32(ERROR_WINHTTP_REDIRECT_FAILED)", 0x80072F7Cu, \
+      "An HTTP redirect could not be followed.")                                                   \
+    X(E_WINHTTP_SECURE_CERT_REVOKED, "HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_REVOKED)",      \
+      0x80072F8Au, "The server certificate has been revoked.")                                     \
+    X(E_WINHTTP_SECURE_FAILURE, "HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_FAILURE)", 0x80072F8Fu,   \
+      "The secure (TLS) connection failed, usually because the server certificate was rejected.")  \
+    /* BITS success codes (facility 0x20), reference 4.1. */                                       \
+    X(S_ERROR_CONTEXT_NONE, "BG_S_ERROR_CONTEXT_NONE", 0x00200006u,                                \
+      "No error has occurred, so there is no error context.")                                      \
+    X(S_PARTIAL_COMPLETE, "BG_S_PARTIAL_COMPLETE", 0x00200017u,                                    \
+      "Only the files that finished transferring were kept; the rest were deleted.")               \
+    X(S_UNABLE_TO_DELETE_FILES, "BG_S_UNABLE_TO_DELETE_FILES", 0x0020001Au,                        \
+      "The job finished, but some of its temporary files could not be deleted.")                   \
+    X(S_PROXY_CHANGED, "BG_S_PROXY_CHANGED", 0x0020002Au, "The proxy server in use has changed.")  \
+    X(S_OVERRIDDEN_BY_POLICY, "BG_S_OVERRIDDEN_BY_POLICY", 0x00200055u,                            \
+      "The setting was saved, but a Group Policy setting takes precedence over it.")               \
+    /* BITS error codes (facility 0x20), reference 4.2; 0x2F-0x3D are old-header only. */          \
+    X(E_NOT_FOUND, "BG_E_NOT_FOUND", 0x80200001u, "The requested job or item was not found.")      \
+    X(E_INVALID_STATE, "BG_E_INVALID_STATE", 0x80200002u,                                          \
+      "The requested action is not allowed in the current job state.")                             \
+    X(E_EMPTY, "BG_E_EMPTY", 0x80200003u, "The job has no files to transfer.")                     \
+    X(E_FILE_NOT_AVAILABLE, "BG_E_FILE_NOT_AVAILABLE", 0x80200004u,                                \
+      "The error is not associated with a particular file.")                                       \
+    X(E_PROTOCOL_NOT_AVAILABLE, "BG_E_PROTOCOL_NOT_AVAILABLE", 0x80200005u,                        \
+      "The error is not associated with a transfer protocol.")                                     \
+    X(E_ERROR_CONTEXT_UNKNOWN, "BG_E_ERROR_CONTEXT_UNKNOWN", 0x80200007u,                          \
+      "The origin of the error is unknown.")                                                       \
+    X(E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, "BG_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER",           \
+      0x80200008u, "The error was raised by the transfer queue manager itself.")                   \
+    X(E_ERROR_CONTEXT_LOCAL_FILE, "BG_E_ERROR_CONTEXT_LOCAL_FILE", 0x80200009u,                    \
+      "The error occurred while the local file was being processed.")                              \
+    X(E_ERROR_CONTEXT_REMOTE_FILE, "BG_E_ERROR_CONTEXT_REMOTE_FILE", 0x8020000Au,                  \
+      "The error occurred while the remote file was being processed.")                             \
+    X(E_ERROR_CONTEXT_GENERAL_TRANSPORT, "BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT", 0x8020000Bu,      \
+      "The error occurred in the network transport layer.")                                        \
+    X(E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION, "BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION", \
+      0x8020000Cu, "The error occurred while the application was being notified.")                 \
+    X(E_DESTINATION_LOCKED, "BG_E_DESTINATION_LOCKED", 0x8020000Du,                                \
+      "The destination volume is locked, for example by a disk check.")                            \
+    X(E_VOLUME_CHANGED, "BG_E_VOLUME_CHANGED", 0x8020000Eu,                                        \
+      "The destination volume was replaced by a different one.")                                   \
+    X(E_ERROR_INFORMATION_UNAVAILABLE, "BG_E_ERROR_INFORMATION_UNAVAILABLE", 0x8020000Fu,          \
+      "The job has no error information because no error has occurred.")                           \
+    X(E_NETWORK_DISCONNECTED, "BG_E_NETWORK_DISCONNECTED", 0x80200010u,                            \
+      "No network connection is available; the job will retry when one appears.")                  \
+    X(E_MISSING_FILE_SIZE, "BG_E_MISSING_FILE_SIZE", 0x80200011u,                                  \
+      "The server did not report the size of the file, so it cannot be transferred.")              \
+    X(E_INSUFFICIENT_HTTP_SUPPORT, "BG_E_INSUFFICIENT_HTTP_SUPPORT", 0x80200012u,                  \
+      "The server does not support the required HTTP/1.1 features.")                               \
+    X(E_INSUFFICIENT_RANGE_SUPPORT, "BG_E_INSUFFICIENT_RANGE_SUPPORT", 0x80200013u,                \
+      "The server or a proxy does not support HTTP range requests.")                               \
+    X(E_REMOTE_NOT_SUPPORTED, "BG_E_REMOTE_NOT_SUPPORTED", 0x80200014u,                            \
+      "Using the transfer service from a remote machine is not supported.")                        \
+    X(E_NEW_OWNER_DIFF_MAPPING, "BG_E_NEW_OWNER_DIFF_MAPPING", 0x80200015u,                        \
+      "The new owner's drive mapping differs from the previous owner's.")                          \
+    X(E_NEW_OWNER_NO_FILE_ACCESS, "BG_E_NEW_OWNER_NO_FILE_ACCESS", 0x80200016u,                    \
+      "The new owner cannot access the job's temporary files.")                                    \
+    X(E_PROXY_LIST_TOO_LARGE, "BG_E_PROXY_LIST_TOO_LARGE", 0x80200018u,                            \
+      "The proxy server list is too long.")                                                        \
+    X(E_PROXY_BYPASS_LIST_TOO_LARGE, "BG_E_PROXY_BYPASS_LIST_TOO_LARGE", 0x80200019u,              \
+      "The proxy bypass list is too long.")                                                        \
+    X(E_INVALID_SERVER_RESPONSE, "BG_E_INVALID_SERVER_RESPONSE", 0x8020001Bu,                      \
+      "The server sent a response that is not valid for the request.")                             \
+    X(E_TOO_MANY_FILES, "BG_E_TOO_MANY_FILES", 0x8020001Cu,                                        \
+      "An upload job can contain only one file.")                                                  \
+    X(E_LOCAL_FILE_CHANGED, "BG_E_LOCAL_FILE_CHANGED", 0x8020001Du,                                \
+      "The local file changed while it was being uploaded.")                                       \
+    X(E_ERROR_CONTEXT_REMOTE_APPLICATION, "BG_E_ERROR_CONTEXT_REMOTE_APPLICATION", 0x8020001Eu,    \
+      "The error was reported by the server application that received the upload.")                \
+    X(E_SESSION_NOT_FOUND, "BG_E_SESSION_NOT_FOUND", 0x8020001Fu,                                  \
+      "The upload server does not know the upload session.")                                       \
+    X(E_TOO_LARGE, "BG_E_TOO_LARGE", 0x80200020u,                                                  \
+      "The upload or reply is larger than the configured limit allows.")                           \
+    X(E_STRING_TOO_LONG, "BG_E_STRING_TOO_LONG", 0x80200021u,                                      \
+      "A string argument is longer than the maximum allowed length.")                              \
+    X(E_CLIENT_SERVER_PROTOCOL_MISMATCH, "BG_E_CLIENT_SERVER_PROTOCOL_MISMATCH", 0x80200022u,      \
+      "The client and the upload server share no common protocol version.")                        \
+    X(E_SERVER_EXECUTE_ENABLE, "BG_E_SERVER_EXECUTE_ENABLE", 0x80200023u,                          \
+      "The upload directory on the server allows scripts or executables to run.")                  \
+    X(E_NO_PROGRESS, "BG_E_NO_PROGRESS", 0x80200024u,                                              \
+      "The job is not making progress; the server may be misconfigured.")                          \
+    X(E_USERNAME_TOO_LARGE, "BG_E_USERNAME_TOO_LARGE", 0x80200025u, "The user name is too long.")  \
+    X(E_PASSWORD_TOO_LARGE, "BG_E_PASSWORD_TOO_LARGE", 0x80200026u, "The password is too long.")   \
+    X(E_INVALID_AUTH_TARGET, "BG_E_INVALID_AUTH_TARGET", 0x80200027u,                              \
+      "The authentication target is not valid.")                                                   \
+    X(E_INVALID_AUTH_SCHEME, "BG_E_INVALID_AUTH_SCHEME", 0x80200028u,                              \
+      "The authentication scheme is not valid.")                                                   \
+    X(E_FILE_NOT_FOUND, "BG_E_FILE_NOT_FOUND", 0x80200029u,                                        \
+      "The specified file is not part of the job.")                                                \
+    X(E_INVALID_RANGE, "BG_E_INVALID_RANGE", 0x8020002Bu,                                          \
+      "A byte range is not valid or lies beyond the end of the file.")                             \
+    X(E_OVERLAPPING_RANGES, "BG_E_OVERLAPPING_RANGES", 0x8020002Cu,                                \
+      "Two or more of the requested byte ranges overlap.")                                         \
+    X(E_CONNECT_FAILURE, "BG_E_CONNECT_FAILURE", 0x8020002Du,                                      \
+      "A connection to the server could not be established.")                                      \
+    X(E_CONNECTION_CLOSED, "BG_E_CONNECTION_CLOSED", 0x8020002Eu,                                  \
+      "The connection was closed before the transfer finished.")                                   \
+    X(E_KEEP_ALIVE_FAILURE, "BG_E_KEEP_ALIVE_FAILURE", 0x8020002Fu,                                \
+      "A persistent connection was closed by the server unexpectedly.")                            \
+    X(E_MESSAGE_LENGTH_LIMIT_EXCEEDED, "BG_E_MESSAGE_LENGTH_LIMIT_EXCEEDED", 0x80200030u,          \
+      "A message exceeded the maximum allowed length.")                                            \
+    X(E_NAME_RESOLUTION_FAILURE, "BG_E_NAME_RESOLUTION_FAILURE", 0x80200031u,                      \
+      "The server host name could not be resolved.")                                               \
+    X(BG_E_PENDING, "BG_E_PENDING", 0x80200032u,                                                   \
+      "An internal asynchronous request is still pending.")                                        \
+    X(E_PIPELINE_FAILURE, "BG_E_PIPELINE_FAILURE", 0x80200033u,                                    \
+      "A pipelined HTTP request failed.")                                                          \
+    X(E_PROTOCOL_ERROR, "BG_E_PROTOCOL_ERROR", 0x80200034u,                                        \
+      "The server response violated the protocol.")                                                \
+    X(E_PROXY_NAME_RESOLUTION_FAILURE, "BG_E_PROXY_NAME_RESOLUTION_FAILURE", 0x80200035u,          \
+      "The proxy server name could not be resolved.")                                              \
+    X(E_RECEIVE_FAILURE, "BG_E_RECEIVE_FAILURE", 0x80200036u,                                      \
+      "A complete response was not received from the server.")                                     \
+    X(E_REQUEST_CANCELED, "BG_E_REQUEST_CANCELED", 0x80200037u, "The request was canceled.")       \
+    X(E_SECURE_CHANNEL_FAILURE, "BG_E_SECURE_CHANNEL_FAILURE", 0x80200038u,                        \
+      "A secure (TLS) connection to the server could not be set up.")                              \
+    X(E_SEND_FAILURE, "BG_E_SEND_FAILURE", 0x80200039u,                                            \
+      "The request could not be sent to the server.")                                              \
+    X(E_SERVER_PROTOCOL_VIOLATION, "BG_E_SERVER_PROTOCOL_VIOLATION", 0x8020003Au,                  \
+      "The server sent a response that is not valid HTTP.")                                        \
+    X(E_TIMEOUT, "BG_E_TIMEOUT", 0x8020003Bu,                                                      \
+      "The operation did not finish within the allowed time.")                                     \
+    X(E_TRUST_FAILURE, "BG_E_TRUST_FAILURE", 0x8020003Cu,                                          \
+      "The server certificate could not be validated.")                                            \
+    X(E_UNKNOWN_ERROR, "BG_E_UNKNOWN_ERROR", 0x8020003Du, "An unknown error occurred.")            \
+    X(E_BLOCKED_BY_POLICY, "BG_E_BLOCKED_BY_POLICY", 0x8020003Eu,                                  \
+      "Group Policy does not allow background transfers at this time.")                            \
+    X(E_INVALID_PROXY_INFO, "BG_E_INVALID_PROXY_INFO", 0x8020003Fu,                                \
+      "The proxy list or proxy bypass list is not valid.")                                         \
+    X(E_INVALID_CREDENTIALS, "BG_E_INVALID_CREDENTIALS", 0x80200040u,                              \
+      "The credentials are not in a valid format.")                                                \
+    X(E_INVALID_HASH_ALGORITHM, "BG_E_INVALID_HASH_ALGORITHM", 0x80200041u,                        \
+      "The hash algorithm is not supported.")                                                      \
+    X(E_RECORD_DELETED, "BG_E_RECORD_DELETED", 0x80200042u, "The peer cache record was deleted.")  \
+    X(E_COMMIT_IN_PROGRESS, "BG_E_COMMIT_IN_PROGRESS", 0x80200043u,                                \
+      "The peer cache record is being updated by another operation.")                              \
+    X(E_DISCOVERY_IN_PROGRESS, "BG_E_DISCOVERY_IN_PROGRESS", 0x80200044u,                          \
+      "Peer discovery is already in progress.")                                                    \
+    X(E_UPNP_ERROR, "BG_E_UPNP_ERROR", 0x80200045u,                                                \
+      "An error occurred while talking to the Internet gateway device.")                           \
+    X(E_TEST_OPTION_BLOCKED_DOWNLOAD, "BG_E_TEST_OPTION_BLOCKED_DOWNLOAD", 0x80200046u,            \
+      "A test option blocked the download.")                                                       \
+    X(E_PEERCACHING_DISABLED, "BG_E_PEERCACHING_DISABLED", 0x80200047u,                            \
+      "Peer caching is disabled.")                                                                 \
+    X(E_BUSYCACHERECORD, "BG_E_BUSYCACHERECORD", 0x80200048u, "The peer cache record is in use.")  \
+    X(E_TOO_MANY_JOBS_PER_USER, "BG_E_TOO_MANY_JOBS_PER_USER", 0x80200049u,                        \
+      "The user already has the maximum number of jobs allowed.")                                  \
+    X(E_TOO_MANY_JOBS_PER_MACHINE, "BG_E_TOO_MANY_JOBS_PER_MACHINE", 0x80200050u,                  \
+      "The machine already has the maximum number of jobs allowed.")                               \
+    X(E_TOO_MANY_FILES_IN_JOB, "BG_E_TOO_MANY_FILES_IN_JOB", 0x80200051u,                          \
+      "The job already contains the maximum number of files allowed.")                             \
+    X(E_TOO_MANY_RANGES_IN_FILE, "BG_E_TOO_MANY_RANGES_IN_FILE", 0x80200052u,                      \
+      "The file already has the maximum number of byte ranges allowed.")                           \
+    X(E_VALIDATION_FAILED, "BG_E_VALIDATION_FAILED", 0x80200053u,                                  \
+      "The application rejected the downloaded content as not valid.")                             \
+    X(E_MAXDOWNLOAD_TIMEOUT, "BG_E_MAXDOWNLOAD_TIMEOUT", 0x80200054u,                              \
+      "The job did not finish within its maximum download time.")                                  \
+    X(E_TOKEN_REQUIRED, "BG_E_TOKEN_REQUIRED", 0x80200056u,                                        \
+      "The job needs a helper token that has not been provided.")                                  \
+    X(E_UNKNOWN_PROPERTY_ID, "BG_E_UNKNOWN_PROPERTY_ID", 0x80200057u,                              \
+      "The property identifier is not known.")                                                     \
+    X(E_READ_ONLY_PROPERTY, "BG_E_READ_ONLY_PROPERTY", 0x80200058u, "The property is read-only.")  \
+    X(E_BLOCKED_BY_COST_TRANSFER_POLICY, "BG_E_BLOCKED_BY_COST_TRANSFER_POLICY", 0x80200059u,      \
+      "The job's cost policy does not allow transfers on the current network.")                    \
+    X(E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY,                                                 \
+      "BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY", 0x80200060u,                               \
+      "The property can be set only on download jobs.")                                            \
+    X(E_READ_ONLY_PROPERTY_AFTER_ADDFILE, "BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE", 0x80200061u,    \
+      "The property cannot be changed once a file has been added to the job.")                     \
+    X(E_READ_ONLY_PROPERTY_AFTER_RESUME, "BG_E_READ_ONLY_PROPERTY_AFTER_RESUME", 0x80200062u,      \
+      "The property cannot be changed once the job has been resumed.")                             \
+    X(E_MAX_DOWNLOAD_SIZE_INVALID_VALUE, "BG_E_MAX_DOWNLOAD_SIZE_INVALID_VALUE", 0x80200063u,      \
+      "The maximum download size must be greater than zero.")                                      \
+    X(E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED, "BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED", 0x80200064u,      \
+      "The download exceeded the job's maximum download size.")                                    \
+    X(E_STANDBY_MODE, "BG_E_STANDBY_MODE", 0x80200065u,                                            \
+      "The transfer is paused while the machine is in standby or power-saving mode.")              \
+    X(E_USE_STORED_CREDENTIALS_NOT_SUPPORTED, "BG_E_USE_STORED_CREDENTIALS_NOT_SUPPORTED",         \
+      0x80200066u, "Stored credentials can be used only for proxy authentication.")                \
+    X(E_BLOCKED_BY_BATTERY_POLICY, "BG_E_BLOCKED_BY_BATTERY_POLICY", 0x80200067u,                  \
+      "The transfer is paused while the machine runs on battery power.")                           \
+    X(E_BLOCKED_BY_BATTERY_SAVER, "BG_E_BLOCKED_BY_BATTERY_SAVER", 0x80200068u,                    \
+      "The transfer is paused while battery saver is on.")                                         \
+    X(E_WATCHDOG_TIMEOUT, "BG_E_WATCHDOG_TIMEOUT", 0x80200069u,                                    \
+      "An internal operation took longer than expected.")                                          \
+    X(E_APP_PACKAGE_NOT_FOUND, "BG_E_APP_PACKAGE_NOT_FOUND", 0x8020006Au,                          \
+      "No application package matches the job owner or the caller.")                               \
+    X(E_APP_PACKAGE_SCENARIO_NOT_SUPPORTED, "BG_E_APP_PACKAGE_SCENARIO_NOT_SUPPORTED",             \
+      0x8020006Bu, "Use by packaged applications is not supported on this device.")                \
+    X(E_DATABASE_CORRUPT, "BG_E_DATABASE_CORRUPT", 0x8020006Cu,                                    \
+      "The job database is corrupt and will be repaired on restart.")                              \
+    X(E_RANDOM_ACCESS_NOT_SUPPORTED, "BG_E_RANDOM_ACCESS_NOT_SUPPORTED", 0x8020006Du,              \
+      "On-demand (random access) transfer is not supported for this job or server.")               \
+    X(E_BLOCKED_BY_BACKGROUND_ACCESS_POLICY, "BG_E_BLOCKED_BY_BACKGROUND_ACCESS_POLICY",           \
+      0x8020006Eu, "The owning application is not allowed to transfer in the background.")         \
+    X(E_BLOCKED_BY_GAME_MODE, "BG_E_BLOCKED_BY_GAME_MODE", 0x8020006Fu,                            \
+      "The transfer is paused while another application is in game mode.")                         \
+    X(E_BLOCKED_BY_SYSTEM_POLICY, "BG_E_BLOCKED_BY_SYSTEM_POLICY", 0x80200070u,                    \
+      "The transfer is paused because system resources are constrained.")                          \
+    X(E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD, "BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD",       \
+      0x80200071u, "The action is not supported for jobs that use a custom HTTP method.")          \
+    X(E_UNSUPPORTED_JOB_CONFIGURATION, "BG_E_UNSUPPORTED_JOB_CONFIGURATION", 0x80200072u,          \
+      "The action is not supported with the job's current configuration.")                         \
+    X(E_REMOTE_FILE_CHANGED, "BG_E_REMOTE_FILE_CHANGED", 0x80200073u,                              \
+      "The remote file changed during the transfer; resume the job to retry.")                     \
+    X(E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED,                                                 \
+      "BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED", 0x80200074u,                               \
+      "The server certificate validation callback is registered but no longer available.")         \
+    X(E_READ_ONLY_WHEN_JOB_ACTIVE, "BG_E_READ_ONLY_WHEN_JOB_ACTIVE", 0x80200075u,                  \
+      "The action is allowed only while the job is suspended, in error or transferred.")           \
+    X(E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK,                                                 \
+      "BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK", 0x80200076u,                               \
+      "The application's server certificate callback rejected the certificate.")                   \
+    /* HTTP status HRESULTs (facility 0x19, 0x80190000 + status), reference 4.3. */                \
+    X(E_HTTP_ERROR_100, "BG_E_HTTP_ERROR_100", 0x80190064u,                                        \
+      "The server returned HTTP status 100 (Continue): the server sent an interim response "       \
+      "where a final one was expected.")                                                           \
+    X(E_HTTP_ERROR_101, "BG_E_HTTP_ERROR_101", 0x80190065u,                                        \
+      "The server returned HTTP status 101 (Switching Protocols): the server tried to switch to "  \
+      "a different protocol.")                                                                     \
+    X(E_HTTP_ERROR_200, "BG_E_HTTP_ERROR_200", 0x801900C8u,                                        \
+      "The server returned HTTP status 200 (OK): the response did not follow the expected "        \
+      "protocol; resuming the job may help.")                                                      \
+    X(E_HTTP_ERROR_201, "BG_E_HTTP_ERROR_201", 0x801900C9u,                                        \
+      "The server returned HTTP status 201 (Created): the server created a resource instead of "   \
+      "returning the requested content.")                                                          \
+    X(E_HTTP_ERROR_202, "BG_E_HTTP_ERROR_202", 0x801900CAu,                                        \
+      "The server returned HTTP status 202 (Accepted): the request was accepted but has not "      \
+      "been processed yet.")                                                                       \
+    X(E_HTTP_ERROR_203, "BG_E_HTTP_ERROR_203", 0x801900CBu,                                        \
+      "The server returned HTTP status 203 (Non-Authoritative Information): the response was "     \
+      "altered by an intermediary rather than sent by the origin server.")                         \
+    X(E_HTTP_ERROR_204, "BG_E_HTTP_ERROR_204", 0x801900CCu,                                        \
+      "The server returned HTTP status 204 (No Content): the server returned no content for the "  \
+      "request.")                                                                                  \
+    X(E_HTTP_ERROR_205, "BG_E_HTTP_ERROR_205", 0x801900CDu,                                        \
+      "The server returned HTTP status 205 (Reset Content): the response did not follow the "      \
+      "expected protocol; resuming the job may help.")                                             \
+    X(E_HTTP_ERROR_206, "BG_E_HTTP_ERROR_206", 0x801900CEu,                                        \
+      "The server returned HTTP status 206 (Partial Content): the server returned a partial "      \
+      "response that was not expected.")                                                           \
+    X(E_HTTP_ERROR_300, "BG_E_HTTP_ERROR_300", 0x8019012Cu,                                        \
+      "The server returned HTTP status 300 (Multiple Choices): the URL refers to several "         \
+      "possible resources.")                                                                       \
+    X(E_HTTP_ERROR_301, "BG_E_HTTP_ERROR_301", 0x8019012Du,                                        \
+      "The server returned HTTP status 301 (Moved Permanently): the resource has moved to a new "  \
+      "permanent URL.")                                                                            \
+    X(E_HTTP_ERROR_302, "BG_E_HTTP_ERROR_302", 0x8019012Eu,                                        \
+      "The server returned HTTP status 302 (Found): the resource is temporarily available at "     \
+      "another URL.")                                                                              \
+    X(E_HTTP_ERROR_303, "BG_E_HTTP_ERROR_303", 0x8019012Fu,                                        \
+      "The server returned HTTP status 303 (See Other): the response must be fetched from "        \
+      "another URL.")                                                                              \
+    X(E_HTTP_ERROR_304, "BG_E_HTTP_ERROR_304", 0x80190130u,                                        \
+      "The server returned HTTP status 304 (Not Modified): the response did not follow the "       \
+      "expected protocol; resuming the job may help.")                                             \
+    X(E_HTTP_ERROR_305, "BG_E_HTTP_ERROR_305", 0x80190131u,                                        \
+      "The server returned HTTP status 305 (Use Proxy): the resource must be accessed through a "  \
+      "proxy.")                                                                                    \
+    X(E_HTTP_ERROR_307, "BG_E_HTTP_ERROR_307", 0x80190133u,                                        \
+      "The server returned HTTP status 307 (Temporary Redirect): the resource is temporarily at "  \
+      "another URL and must be requested with the same method.")                                   \
+    X(E_HTTP_ERROR_400, "BG_E_HTTP_ERROR_400", 0x80190190u,                                        \
+      "The server returned HTTP status 400 (Bad Request): the server could not understand the "    \
+      "request.")                                                                                  \
+    X(E_HTTP_ERROR_401, "BG_E_HTTP_ERROR_401", 0x80190191u,                                        \
+      "The server returned HTTP status 401 (Unauthorized): the server requires authentication "    \
+      "or rejected the credentials.")                                                              \
+    X(E_HTTP_ERROR_402, "BG_E_HTTP_ERROR_402", 0x80190192u,                                        \
+      "The server returned HTTP status 402 (Payment Required): the server requires payment "       \
+      "before granting access.")                                                                   \
+    X(E_HTTP_ERROR_403, "BG_E_HTTP_ERROR_403", 0x80190193u,                                        \
+      "The server returned HTTP status 403 (Forbidden): the server refused access to the "         \
+      "resource.")                                                                                 \
+    X(E_HTTP_ERROR_404, "BG_E_HTTP_ERROR_404", 0x80190194u,                                        \
+      "The server returned HTTP status 404 (Not Found): the requested URL does not exist on the "  \
+      "server.")                                                                                   \
+    X(E_HTTP_ERROR_405, "BG_E_HTTP_ERROR_405", 0x80190195u,                                        \
+      "The server returned HTTP status 405 (Method Not Allowed): the server does not allow this "  \
+      "HTTP method for the URL.")                                                                  \
+    X(E_HTTP_ERROR_406, "BG_E_HTTP_ERROR_406", 0x80190196u,                                        \
+      "The server returned HTTP status 406 (Not Acceptable): the server has no representation "    \
+      "matching the request's Accept headers.")                                                    \
+    X(E_HTTP_ERROR_407, "BG_E_HTTP_ERROR_407", 0x80190197u,                                        \
+      "The server returned HTTP status 407 (Proxy Authentication Required): the proxy requires "   \
+      "authentication or rejected the credentials.")                                               \
+    X(E_HTTP_ERROR_408, "BG_E_HTTP_ERROR_408", 0x80190198u,                                        \
+      "The server returned HTTP status 408 (Request Timeout): the server timed out waiting for "   \
+      "the request.")                                                                              \
+    X(E_HTTP_ERROR_409, "BG_E_HTTP_ERROR_409", 0x80190199u,                                        \
+      "The server returned HTTP status 409 (Conflict): the request conflicts with the current "    \
+      "state of the resource.")                                                                    \
+    X(E_HTTP_ERROR_410, "BG_E_HTTP_ERROR_410", 0x8019019Au,                                        \
+      "The server returned HTTP status 410 (Gone): the resource has been permanently removed "     \
+      "from the server.")                                                                          \
+    X(E_HTTP_ERROR_411, "BG_E_HTTP_ERROR_411", 0x8019019Bu,                                        \
+      "The server returned HTTP status 411 (Length Required): the server requires a "              \
+      "Content-Length header.")                                                                    \
+    X(E_HTTP_ERROR_412, "BG_E_HTTP_ERROR_412", 0x8019019Cu,                                        \
+      "The server returned HTTP status 412 (Precondition Failed): a precondition in the request "  \
+      "headers was not met.")                                                                      \
+    X(E_HTTP_ERROR_413, "BG_E_HTTP_ERROR_413", 0x8019019Du,                                        \
+      "The server returned HTTP status 413 (Request Entity Too Large): the request body is "       \
+      "larger than the server accepts.")                                                           \
+    X(E_HTTP_ERROR_414, "BG_E_HTTP_ERROR_414", 0x8019019Eu,                                        \
+      "The server returned HTTP status 414 (Request-URI Too Long): the URL is longer than the "    \
+      "server accepts.")                                                                           \
+    X(E_HTTP_ERROR_415, "BG_E_HTTP_ERROR_415", 0x8019019Fu,                                        \
+      "The server returned HTTP status 415 (Unsupported Media Type): the server does not accept "  \
+      "the content type of the request.")                                                          \
+    X(E_HTTP_ERROR_416, "BG_E_HTTP_ERROR_416", 0x801901A0u,                                        \
+      "The server returned HTTP status 416 (Requested Range Not Satisfiable): the requested "      \
+      "byte range lies outside the resource.")                                                     \
+    X(E_HTTP_ERROR_417, "BG_E_HTTP_ERROR_417", 0x801901A1u,                                        \
+      "The server returned HTTP status 417 (Expectation Failed): the server cannot meet the "      \
+      "request's Expect header.")                                                                  \
+    X(E_HTTP_ERROR_449, "BG_E_HTTP_ERROR_449", 0x801901C1u,                                        \
+      "The server returned HTTP status 449 (Retry With): the server asks for the request to be "   \
+      "retried with more information.")                                                            \
+    X(E_HTTP_ERROR_500, "BG_E_HTTP_ERROR_500", 0x801901F4u,                                        \
+      "The server returned HTTP status 500 (Internal Server Error): the server failed while "      \
+      "processing the request.")                                                                   \
+    X(E_HTTP_ERROR_501, "BG_E_HTTP_ERROR_501", 0x801901F5u,                                        \
+      "The server returned HTTP status 501 (Not Implemented): the server does not support the "    \
+      "requested function.")                                                                       \
+    X(E_HTTP_ERROR_502, "BG_E_HTTP_ERROR_502", 0x801901F6u,                                        \
+      "The server returned HTTP status 502 (Bad Gateway): a gateway or proxy received an "         \
+      "invalid response from the upstream server.")                                                \
+    X(E_HTTP_ERROR_503, "BG_E_HTTP_ERROR_503", 0x801901F7u,                                        \
+      "The server returned HTTP status 503 (Service Unavailable): the server is overloaded or "    \
+      "down for maintenance; try again later.")                                                    \
+    X(E_HTTP_ERROR_504, "BG_E_HTTP_ERROR_504", 0x801901F8u,                                        \
+      "The server returned HTTP status 504 (Gateway Timeout): a gateway or proxy timed out "       \
+      "waiting for the upstream server.")                                                          \
+    X(E_HTTP_ERROR_505, "BG_E_HTTP_ERROR_505", 0x801901F9u,                                        \
+      "The server returned HTTP status 505 (HTTP Version Not Supported): the server does not "     \
+      "support the HTTP version of the request.")                                                  \
+    /* end of BGCOPY_HR_TABLE */
+
+/* BEGIN GENERATED CONSTANTS: written by tools/gen-errors.py from BGCOPY_HR_TABLE. */
+#define BGCOPY_S_OK                                        ((bgcopy_hr)0x00000000u)
+#define BGCOPY_S_FALSE                                     ((bgcopy_hr)0x00000001u)
+#define BGCOPY_E_NOTIMPL                                   ((bgcopy_hr)0x80004001u)
+#define BGCOPY_E_NOINTERFACE                               ((bgcopy_hr)0x80004002u)
+#define BGCOPY_E_POINTER                                   ((bgcopy_hr)0x80004003u)
+#define BGCOPY_E_ABORT                                     ((bgcopy_hr)0x80004004u)
+#define BGCOPY_E_FAIL                                      ((bgcopy_hr)0x80004005u)
+#define BGCOPY_E_UNEXPECTED                                ((bgcopy_hr)0x8000FFFFu)
+#define BGCOPY_E_ACCESSDENIED                              ((bgcopy_hr)0x80070005u)
+#define BGCOPY_E_OUTOFMEMORY                               ((bgcopy_hr)0x8007000Eu)
+#define BGCOPY_E_INVALIDARG                                ((bgcopy_hr)0x80070057u)
+#define BGCOPY_E_PENDING                                   ((bgcopy_hr)0x8000000Au)
+#define BGCOPY_E_WIN32_FILE_NOT_FOUND                      ((bgcopy_hr)0x80070002u)
+#define BGCOPY_E_WIN32_PATH_NOT_FOUND                      ((bgcopy_hr)0x80070003u)
+#define BGCOPY_E_WIN32_WRITE_FAULT                         ((bgcopy_hr)0x8007001Du)
+#define BGCOPY_E_WIN32_READ_FAULT                          ((bgcopy_hr)0x8007001Eu)
+#define BGCOPY_E_WIN32_LOCK_VIOLATION                      ((bgcopy_hr)0x80070021u)
+#define BGCOPY_E_WIN32_HANDLE_DISK_FULL                    ((bgcopy_hr)0x80070027u)
+#define BGCOPY_E_WIN32_FILE_EXISTS                         ((bgcopy_hr)0x80070050u)
+#define BGCOPY_E_WIN32_DISK_FULL                           ((bgcopy_hr)0x80070070u)
+#define BGCOPY_E_WIN32_INVALID_NAME                        ((bgcopy_hr)0x8007007Bu)
+#define BGCOPY_E_WIN32_BUSY                                ((bgcopy_hr)0x800700AAu)
+#define BGCOPY_E_WIN32_ALREADY_EXISTS                      ((bgcopy_hr)0x800700B7u)
+#define BGCOPY_E_WIN32_FILENAME_EXCED_RANGE                ((bgcopy_hr)0x800700CEu)
+#define BGCOPY_E_WIN32_CAN_NOT_COMPLETE                    ((bgcopy_hr)0x800703EBu)
+#define BGCOPY_E_WIN32_RESOURCE_LANG_NOT_FOUND             ((bgcopy_hr)0x80070717u)
+#define BGCOPY_E_WINHTTP_TIMEOUT                           ((bgcopy_hr)0x80072EE2u)
+#define BGCOPY_E_WINHTTP_INTERNAL_ERROR                    ((bgcopy_hr)0x80072EE4u)
+#define BGCOPY_E_WINHTTP_INVALID_URL                       ((bgcopy_hr)0x80072EE5u)
+#define BGCOPY_E_WINHTTP_UNRECOGNIZED_SCHEME               ((bgcopy_hr)0x80072EE6u)
+#define BGCOPY_E_WINHTTP_NAME_NOT_RESOLVED                 ((bgcopy_hr)0x80072EE7u)
+#define BGCOPY_E_WINHTTP_CANNOT_CONNECT                    ((bgcopy_hr)0x80072EFDu)
+#define BGCOPY_E_WINHTTP_CONNECTION_ERROR                  ((bgcopy_hr)0x80072EFEu)
+#define BGCOPY_E_WINHTTP_RESEND_REQUEST                    ((bgcopy_hr)0x80072F00u)
+#define BGCOPY_E_WINHTTP_SECURE_CERT_DATE_INVALID          ((bgcopy_hr)0x80072F05u)
+#define BGCOPY_E_WINHTTP_SECURE_CERT_CN_INVALID            ((bgcopy_hr)0x80072F06u)
+#define BGCOPY_E_WINHTTP_SECURE_INVALID_CA                 ((bgcopy_hr)0x80072F0Du)
+#define BGCOPY_E_WINHTTP_SECURE_CERT_REV_FAILED            ((bgcopy_hr)0x80072F19u)
+#define BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE           ((bgcopy_hr)0x80072F78u)
+#define BGCOPY_E_WINHTTP_REDIRECT_FAILED                   ((bgcopy_hr)0x80072F7Cu)
+#define BGCOPY_E_WINHTTP_SECURE_CERT_REVOKED               ((bgcopy_hr)0x80072F8Au)
+#define BGCOPY_E_WINHTTP_SECURE_FAILURE                    ((bgcopy_hr)0x80072F8Fu)
+#define BGCOPY_S_ERROR_CONTEXT_NONE                        ((bgcopy_hr)0x00200006u)
+#define BGCOPY_S_PARTIAL_COMPLETE                          ((bgcopy_hr)0x00200017u)
+#define BGCOPY_S_UNABLE_TO_DELETE_FILES                    ((bgcopy_hr)0x0020001Au)
+#define BGCOPY_S_PROXY_CHANGED                             ((bgcopy_hr)0x0020002Au)
+#define BGCOPY_S_OVERRIDDEN_BY_POLICY                      ((bgcopy_hr)0x00200055u)
+#define BGCOPY_E_NOT_FOUND                                 ((bgcopy_hr)0x80200001u)
+#define BGCOPY_E_INVALID_STATE                             ((bgcopy_hr)0x80200002u)
+#define BGCOPY_E_EMPTY                                     ((bgcopy_hr)0x80200003u)
+#define BGCOPY_E_FILE_NOT_AVAILABLE                        ((bgcopy_hr)0x80200004u)
+#define BGCOPY_E_PROTOCOL_NOT_AVAILABLE                    ((bgcopy_hr)0x80200005u)
+#define BGCOPY_E_ERROR_CONTEXT_UNKNOWN                     ((bgcopy_hr)0x80200007u)
+#define BGCOPY_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER       ((bgcopy_hr)0x80200008u)
+#define BGCOPY_E_ERROR_CONTEXT_LOCAL_FILE                  ((bgcopy_hr)0x80200009u)
+#define BGCOPY_E_ERROR_CONTEXT_REMOTE_FILE                 ((bgcopy_hr)0x8020000Au)
+#define BGCOPY_E_ERROR_CONTEXT_GENERAL_TRANSPORT           ((bgcopy_hr)0x8020000Bu)
+#define BGCOPY_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION  ((bgcopy_hr)0x8020000Cu)
+#define BGCOPY_E_DESTINATION_LOCKED                        ((bgcopy_hr)0x8020000Du)
+#define BGCOPY_E_VOLUME_CHANGED                            ((bgcopy_hr)0x8020000Eu)
+#define BGCOPY_E_ERROR_INFORMATION_UNAVAILABLE             ((bgcopy_hr)0x8020000Fu)
+#define BGCOPY_E_NETWORK_DISCONNECTED                      ((bgcopy_hr)0x80200010u)
+#define BGCOPY_E_MISSING_FILE_SIZE                         ((bgcopy_hr)0x80200011u)
+#define BGCOPY_E_INSUFFICIENT_HTTP_SUPPORT                 ((bgcopy_hr)0x80200012u)
+#define BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT                ((bgcopy_hr)0x80200013u)
+#define BGCOPY_E_REMOTE_NOT_SUPPORTED                      ((bgcopy_hr)0x80200014u)
+#define BGCOPY_E_NEW_OWNER_DIFF_MAPPING                    ((bgcopy_hr)0x80200015u)
+#define BGCOPY_E_NEW_OWNER_NO_FILE_ACCESS                  ((bgcopy_hr)0x80200016u)
+#define BGCOPY_E_PROXY_LIST_TOO_LARGE                      ((bgcopy_hr)0x80200018u)
+#define BGCOPY_E_PROXY_BYPASS_LIST_TOO_LARGE               ((bgcopy_hr)0x80200019u)
+#define BGCOPY_E_INVALID_SERVER_RESPONSE                   ((bgcopy_hr)0x8020001Bu)
+#define BGCOPY_E_TOO_MANY_FILES                            ((bgcopy_hr)0x8020001Cu)
+#define BGCOPY_E_LOCAL_FILE_CHANGED                        ((bgcopy_hr)0x8020001Du)
+#define BGCOPY_E_ERROR_CONTEXT_REMOTE_APPLICATION          ((bgcopy_hr)0x8020001Eu)
+#define BGCOPY_E_SESSION_NOT_FOUND                         ((bgcopy_hr)0x8020001Fu)
+#define BGCOPY_E_TOO_LARGE                                 ((bgcopy_hr)0x80200020u)
+#define BGCOPY_E_STRING_TOO_LONG                           ((bgcopy_hr)0x80200021u)
+#define BGCOPY_E_CLIENT_SERVER_PROTOCOL_MISMATCH           ((bgcopy_hr)0x80200022u)
+#define BGCOPY_E_SERVER_EXECUTE_ENABLE                     ((bgcopy_hr)0x80200023u)
+#define BGCOPY_E_NO_PROGRESS                               ((bgcopy_hr)0x80200024u)
+#define BGCOPY_E_USERNAME_TOO_LARGE                        ((bgcopy_hr)0x80200025u)
+#define BGCOPY_E_PASSWORD_TOO_LARGE                        ((bgcopy_hr)0x80200026u)
+#define BGCOPY_E_INVALID_AUTH_TARGET                       ((bgcopy_hr)0x80200027u)
+#define BGCOPY_E_INVALID_AUTH_SCHEME                       ((bgcopy_hr)0x80200028u)
+#define BGCOPY_E_FILE_NOT_FOUND                            ((bgcopy_hr)0x80200029u)
+#define BGCOPY_E_INVALID_RANGE                             ((bgcopy_hr)0x8020002Bu)
+#define BGCOPY_E_OVERLAPPING_RANGES                        ((bgcopy_hr)0x8020002Cu)
+#define BGCOPY_E_CONNECT_FAILURE                           ((bgcopy_hr)0x8020002Du)
+#define BGCOPY_E_CONNECTION_CLOSED                         ((bgcopy_hr)0x8020002Eu)
+#define BGCOPY_E_KEEP_ALIVE_FAILURE                        ((bgcopy_hr)0x8020002Fu)
+#define BGCOPY_E_MESSAGE_LENGTH_LIMIT_EXCEEDED             ((bgcopy_hr)0x80200030u)
+#define BGCOPY_E_NAME_RESOLUTION_FAILURE                   ((bgcopy_hr)0x80200031u)
+#define BGCOPY_BG_E_PENDING                                ((bgcopy_hr)0x80200032u)
+#define BGCOPY_E_PIPELINE_FAILURE                          ((bgcopy_hr)0x80200033u)
+#define BGCOPY_E_PROTOCOL_ERROR                            ((bgcopy_hr)0x80200034u)
+#define BGCOPY_E_PROXY_NAME_RESOLUTION_FAILURE             ((bgcopy_hr)0x80200035u)
+#define BGCOPY_E_RECEIVE_FAILURE                           ((bgcopy_hr)0x80200036u)
+#define BGCOPY_E_REQUEST_CANCELED                          ((bgcopy_hr)0x80200037u)
+#define BGCOPY_E_SECURE_CHANNEL_FAILURE                    ((bgcopy_hr)0x80200038u)
+#define BGCOPY_E_SEND_FAILURE                              ((bgcopy_hr)0x80200039u)
+#define BGCOPY_E_SERVER_PROTOCOL_VIOLATION                 ((bgcopy_hr)0x8020003Au)
+#define BGCOPY_E_TIMEOUT                                   ((bgcopy_hr)0x8020003Bu)
+#define BGCOPY_E_TRUST_FAILURE                             ((bgcopy_hr)0x8020003Cu)
+#define BGCOPY_E_UNKNOWN_ERROR                             ((bgcopy_hr)0x8020003Du)
+#define BGCOPY_E_BLOCKED_BY_POLICY                         ((bgcopy_hr)0x8020003Eu)
+#define BGCOPY_E_INVALID_PROXY_INFO                        ((bgcopy_hr)0x8020003Fu)
+#define BGCOPY_E_INVALID_CREDENTIALS                       ((bgcopy_hr)0x80200040u)
+#define BGCOPY_E_INVALID_HASH_ALGORITHM                    ((bgcopy_hr)0x80200041u)
+#define BGCOPY_E_RECORD_DELETED                            ((bgcopy_hr)0x80200042u)
+#define BGCOPY_E_COMMIT_IN_PROGRESS                        ((bgcopy_hr)0x80200043u)
+#define BGCOPY_E_DISCOVERY_IN_PROGRESS                     ((bgcopy_hr)0x80200044u)
+#define BGCOPY_E_UPNP_ERROR                                ((bgcopy_hr)0x80200045u)
+#define BGCOPY_E_TEST_OPTION_BLOCKED_DOWNLOAD              ((bgcopy_hr)0x80200046u)
+#define BGCOPY_E_PEERCACHING_DISABLED                      ((bgcopy_hr)0x80200047u)
+#define BGCOPY_E_BUSYCACHERECORD                           ((bgcopy_hr)0x80200048u)
+#define BGCOPY_E_TOO_MANY_JOBS_PER_USER                    ((bgcopy_hr)0x80200049u)
+#define BGCOPY_E_TOO_MANY_JOBS_PER_MACHINE                 ((bgcopy_hr)0x80200050u)
+#define BGCOPY_E_TOO_MANY_FILES_IN_JOB                     ((bgcopy_hr)0x80200051u)
+#define BGCOPY_E_TOO_MANY_RANGES_IN_FILE                   ((bgcopy_hr)0x80200052u)
+#define BGCOPY_E_VALIDATION_FAILED                         ((bgcopy_hr)0x80200053u)
+#define BGCOPY_E_MAXDOWNLOAD_TIMEOUT                       ((bgcopy_hr)0x80200054u)
+#define BGCOPY_E_TOKEN_REQUIRED                            ((bgcopy_hr)0x80200056u)
+#define BGCOPY_E_UNKNOWN_PROPERTY_ID                       ((bgcopy_hr)0x80200057u)
+#define BGCOPY_E_READ_ONLY_PROPERTY                        ((bgcopy_hr)0x80200058u)
+#define BGCOPY_E_BLOCKED_BY_COST_TRANSFER_POLICY           ((bgcopy_hr)0x80200059u)
+#define BGCOPY_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY ((bgcopy_hr)0x80200060u)
+#define BGCOPY_E_READ_ONLY_PROPERTY_AFTER_ADDFILE          ((bgcopy_hr)0x80200061u)
+#define BGCOPY_E_READ_ONLY_PROPERTY_AFTER_RESUME           ((bgcopy_hr)0x80200062u)
+#define BGCOPY_E_MAX_DOWNLOAD_SIZE_INVALID_VALUE           ((bgcopy_hr)0x80200063u)
+#define BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED           ((bgcopy_hr)0x80200064u)
+#define BGCOPY_E_STANDBY_MODE                              ((bgcopy_hr)0x80200065u)
+#define BGCOPY_E_USE_STORED_CREDENTIALS_NOT_SUPPORTED      ((bgcopy_hr)0x80200066u)
+#define BGCOPY_E_BLOCKED_BY_BATTERY_POLICY                 ((bgcopy_hr)0x80200067u)
+#define BGCOPY_E_BLOCKED_BY_BATTERY_SAVER                  ((bgcopy_hr)0x80200068u)
+#define BGCOPY_E_WATCHDOG_TIMEOUT                          ((bgcopy_hr)0x80200069u)
+#define BGCOPY_E_APP_PACKAGE_NOT_FOUND                     ((bgcopy_hr)0x8020006Au)
+#define BGCOPY_E_APP_PACKAGE_SCENARIO_NOT_SUPPORTED        ((bgcopy_hr)0x8020006Bu)
+#define BGCOPY_E_DATABASE_CORRUPT                          ((bgcopy_hr)0x8020006Cu)
+#define BGCOPY_E_RANDOM_ACCESS_NOT_SUPPORTED               ((bgcopy_hr)0x8020006Du)
+#define BGCOPY_E_BLOCKED_BY_BACKGROUND_ACCESS_POLICY       ((bgcopy_hr)0x8020006Eu)
+#define BGCOPY_E_BLOCKED_BY_GAME_MODE                      ((bgcopy_hr)0x8020006Fu)
+#define BGCOPY_E_BLOCKED_BY_SYSTEM_POLICY                  ((bgcopy_hr)0x80200070u)
+#define BGCOPY_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD     ((bgcopy_hr)0x80200071u)
+#define BGCOPY_E_UNSUPPORTED_JOB_CONFIGURATION             ((bgcopy_hr)0x80200072u)
+#define BGCOPY_E_REMOTE_FILE_CHANGED                       ((bgcopy_hr)0x80200073u)
+#define BGCOPY_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED ((bgcopy_hr)0x80200074u)
+#define BGCOPY_E_READ_ONLY_WHEN_JOB_ACTIVE                 ((bgcopy_hr)0x80200075u)
+#define BGCOPY_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK ((bgcopy_hr)0x80200076u)
+#define BGCOPY_E_HTTP_ERROR_100                            ((bgcopy_hr)0x80190064u)
+#define BGCOPY_E_HTTP_ERROR_101                            ((bgcopy_hr)0x80190065u)
+#define BGCOPY_E_HTTP_ERROR_200                            ((bgcopy_hr)0x801900C8u)
+#define BGCOPY_E_HTTP_ERROR_201                            ((bgcopy_hr)0x801900C9u)
+#define BGCOPY_E_HTTP_ERROR_202                            ((bgcopy_hr)0x801900CAu)
+#define BGCOPY_E_HTTP_ERROR_203                            ((bgcopy_hr)0x801900CBu)
+#define BGCOPY_E_HTTP_ERROR_204                            ((bgcopy_hr)0x801900CCu)
+#define BGCOPY_E_HTTP_ERROR_205                            ((bgcopy_hr)0x801900CDu)
+#define BGCOPY_E_HTTP_ERROR_206                            ((bgcopy_hr)0x801900CEu)
+#define BGCOPY_E_HTTP_ERROR_300                            ((bgcopy_hr)0x8019012Cu)
+#define BGCOPY_E_HTTP_ERROR_301                            ((bgcopy_hr)0x8019012Du)
+#define BGCOPY_E_HTTP_ERROR_302                            ((bgcopy_hr)0x8019012Eu)
+#define BGCOPY_E_HTTP_ERROR_303                            ((bgcopy_hr)0x8019012Fu)
+#define BGCOPY_E_HTTP_ERROR_304                            ((bgcopy_hr)0x80190130u)
+#define BGCOPY_E_HTTP_ERROR_305                            ((bgcopy_hr)0x80190131u)
+#define BGCOPY_E_HTTP_ERROR_307                            ((bgcopy_hr)0x80190133u)
+#define BGCOPY_E_HTTP_ERROR_400                            ((bgcopy_hr)0x80190190u)
+#define BGCOPY_E_HTTP_ERROR_401                            ((bgcopy_hr)0x80190191u)
+#define BGCOPY_E_HTTP_ERROR_402                            ((bgcopy_hr)0x80190192u)
+#define BGCOPY_E_HTTP_ERROR_403                            ((bgcopy_hr)0x80190193u)
+#define BGCOPY_E_HTTP_ERROR_404                            ((bgcopy_hr)0x80190194u)
+#define BGCOPY_E_HTTP_ERROR_405                            ((bgcopy_hr)0x80190195u)
+#define BGCOPY_E_HTTP_ERROR_406                            ((bgcopy_hr)0x80190196u)
+#define BGCOPY_E_HTTP_ERROR_407                            ((bgcopy_hr)0x80190197u)
+#define BGCOPY_E_HTTP_ERROR_408                            ((bgcopy_hr)0x80190198u)
+#define BGCOPY_E_HTTP_ERROR_409                            ((bgcopy_hr)0x80190199u)
+#define BGCOPY_E_HTTP_ERROR_410                            ((bgcopy_hr)0x8019019Au)
+#define BGCOPY_E_HTTP_ERROR_411                            ((bgcopy_hr)0x8019019Bu)
+#define BGCOPY_E_HTTP_ERROR_412                            ((bgcopy_hr)0x8019019Cu)
+#define BGCOPY_E_HTTP_ERROR_413                            ((bgcopy_hr)0x8019019Du)
+#define BGCOPY_E_HTTP_ERROR_414                            ((bgcopy_hr)0x8019019Eu)
+#define BGCOPY_E_HTTP_ERROR_415                            ((bgcopy_hr)0x8019019Fu)
+#define BGCOPY_E_HTTP_ERROR_416                            ((bgcopy_hr)0x801901A0u)
+#define BGCOPY_E_HTTP_ERROR_417                            ((bgcopy_hr)0x801901A1u)
+#define BGCOPY_E_HTTP_ERROR_449                            ((bgcopy_hr)0x801901C1u)
+#define BGCOPY_E_HTTP_ERROR_500                            ((bgcopy_hr)0x801901F4u)
+#define BGCOPY_E_HTTP_ERROR_501                            ((bgcopy_hr)0x801901F5u)
+#define BGCOPY_E_HTTP_ERROR_502                            ((bgcopy_hr)0x801901F6u)
+#define BGCOPY_E_HTTP_ERROR_503                            ((bgcopy_hr)0x801901F7u)
+#define BGCOPY_E_HTTP_ERROR_504                            ((bgcopy_hr)0x801901F8u)
+#define BGCOPY_E_HTTP_ERROR_505                            ((bgcopy_hr)0x801901F9u)
+/* END GENERATED CONSTANTS */
+
+/* Both spellings exist: BG_E_SERVER_EXECUTE_ENABLE in the SDK header, BG_E_SERVER_EXECUTE_ENABLED
+ * in the documentation and Wine. */
+#define BGCOPY_E_SERVER_EXECUTE_ENABLED BGCOPY_E_SERVER_EXECUTE_ENABLE
+
+BGCOPY_BEGIN_DECLS
+
+/* bgcopy_hr_name - the Windows name of a code.
+ *
+ * Returns the WindowsName column of the table row whose value is hr (for example
+ * "BG_E_INVALID_STATE" or "HRESULT_FROM_WIN32(ERROR_WINHTTP_TIMEOUT)"); "BG_E_HTTP_ERROR" for an
+ * HTTP-facility code (BGCOPY_HR_IS_HTTP) that has no row of its own; NULL for any other code.
+ * The string is static and must not be freed. Pure; safe to call from any thread. */
+BGCOPY_EXTERN const char *bgcopy_hr_name(bgcopy_hr hr);
+
+/* bgcopy_hr_message - a one-sentence English description of a code.
+ *
+ * Returns the Message column of the table row whose value is hr; "The server returned an HTTP
+ * error status." for an HTTP-facility code without a row; "Unknown error." for any other code.
+ * Never returns NULL. The string is static and must not be freed. Pure; safe to call from any
+ * thread. */
+BGCOPY_EXTERN const char *bgcopy_hr_message(bgcopy_hr hr);
+
+/* bgcopy_hr_format - render a code as text for logs and error output.
+ *
+ * Writes "0x%08X <name>: <message>" into buf, for example
+ * "0x80200002 BG_E_INVALID_STATE: The requested action is not allowed in the current job state."
+ * (hex digits upper case); when bgcopy_hr_name(hr) is NULL the name is left out:
+ * "0x12345678: Unknown error.". Behaves like snprintf: writes at most size bytes including the
+ * terminating NUL (nothing when size is 0; buf may then be NULL), always NUL-terminates when
+ * size > 0, and returns the length the full text needs, excluding the NUL (negative only if the
+ * C library's snprintf fails). Output is truncated when the return value >= size. Touches no
+ * state other than buf; safe to call from any thread. */
+BGCOPY_EXTERN int bgcopy_hr_format(bgcopy_hr hr, char *buf, size_t size);
+
+BGCOPY_END_DECLS
+
+#endif /* BGCOPY_ERRORS_H */

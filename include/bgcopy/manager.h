@@ -1,0 +1,135 @@
+/* bgcopy/manager.h - the manager: opening an engine, creating, finding and
+ * enumerating jobs (IBackgroundCopyManager).
+ *
+ * A manager is one user's connection to an engine. The emulated engine is a
+ * "machine": it holds every user's jobs and applies the per-user and
+ * per-machine limits. A manager opened on a simulation (options.sim) attaches
+ * to the simulation's engine, so several managers with different user names
+ * on one simulation behave like several users of one Windows machine. A
+ * manager opened without a simulation owns a private engine that runs on its
+ * own thread with the real clock.
+ *
+ * Threads: every function here may be called from any thread, including from
+ * inside a notification callback.
+ */
+#ifndef BGCOPY_MANAGER_H
+#define BGCOPY_MANAGER_H
+
+#include "bgcopy/types.h"
+
+BGCOPY_BEGIN_DECLS
+
+/* Which engine a manager drives. */
+typedef enum bgcopy_engine_kind {
+    BGCOPY_ENGINE_DEFAULT = 0,  /* native on Windows, emulated elsewhere */
+    BGCOPY_ENGINE_EMULATED = 1, /* the portable engine of this library */
+    BGCOPY_ENGINE_NATIVE = 2    /* the real BITS over COM (Windows only) */
+} bgcopy_engine_kind;
+
+/* Options for bgcopy_manager_open. Initialise with
+ * BGCOPY_MANAGER_OPTIONS_INIT; every field left 0 / NULL takes the BITS
+ * default named in its comment. */
+typedef struct bgcopy_manager_options {
+    size_t size; /* sizeof(bgcopy_manager_options), set by the INIT macro */
+    bgcopy_engine_kind engine;
+    /* Run on this simulation (virtual clock, scripted network) instead of the
+     * real clock and network. Borrowed: the simulation must outlive the
+     * manager. */
+    bgcopy_sim *sim;
+    /* The user the manager acts as (owner of the jobs it creates). NULL: the
+     * name of the calling process's user. */
+    const char *user;
+    /* Whether this user is an administrator: the group-policy count limits
+     * do not apply to administrators (reference §7). 0 = no. */
+    int user_is_admin;
+    /* Group-policy limits (0 = the Windows default). */
+    uint32_t max_jobs_per_user;      /* MaxJobsPerUser, default 60 */
+    uint32_t max_jobs_per_machine;   /* MaxJobsPerMachine, default 300 */
+    uint32_t max_files_per_job;      /* MaxFilesPerJob, default 200 */
+    uint32_t max_ranges_per_file;    /* MaxRangesPerFile, default 500 */
+    uint32_t job_inactivity_timeout; /* JobInactivityTimeout in s, default 90 days */
+    uint32_t max_download_time;      /* MaxDownloadTime policy in s, default 90 days */
+    /* Round-robin time slice for background jobs of equal priority, in
+     * seconds (undocumented by Microsoft; default 300, see docs/fidelity.md). */
+    uint32_t time_slice;
+    /* Delay before a JobTransferred / JobError / FileTransferred callback that
+     * did not return S_OK is called again, in seconds (default 60). */
+    uint32_t notify_retry_interval;
+    /* Notifications in flight at once per user across all of that user's
+     * jobs and managers (default 4, as in BITS). */
+    uint32_t notify_max_in_flight;
+    /* On a simulation the engine is created by the first manager opened on
+     * it: later managers share that engine and its limits. */
+} bgcopy_manager_options;
+
+#define BGCOPY_MANAGER_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        sizeof(bgcopy_manager_options), BGCOPY_ENGINE_DEFAULT, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, \
+            0, 0                                                                                    \
+    }
+
+/* Opens a manager.
+ * options: may be NULL for all defaults. On success *out receives a manager
+ * the caller closes with bgcopy_manager_close.
+ * Errors: E_POINTER (out NULL), E_INVALIDARG (options->size too small, unknown
+ * engine), E_NOTIMPL (NATIVE requested where BITS does not exist),
+ * E_OUTOFMEMORY. */
+BGCOPY_EXTERN bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options,
+                                            bgcopy_manager **out);
+
+/* Closes a manager. Jobs are not cancelled: they belong to the engine, as
+ * BITS jobs outlive the process that made them. Job, file, error and
+ * enumerator objects the caller still holds stay fully usable and keep the
+ * engine alive until they are released. NULL is accepted. */
+BGCOPY_EXTERN void bgcopy_manager_close(bgcopy_manager *mgr);
+
+/* IBackgroundCopyManager::CreateJob. Creates a job in state SUSPENDED with the
+ * BITS defaults (priority NORMAL, notify flags 0x3, retry delay 600 s,
+ * no-progress timeout 1,209,600 s, maximum download time 7,776,000 s).
+ * display_name: UTF-8, at most 256 characters. id and job are outputs; id may
+ * be NULL; job may be NULL (then no reference is returned).
+ * Errors: E_INVALIDARG (NULL name, unknown type), BG_E_STRING_TOO_LONG,
+ * BG_E_TOO_MANY_JOBS_PER_USER, BG_E_TOO_MANY_JOBS_PER_MACHINE, E_OUTOFMEMORY.
+ * Upload and upload-reply jobs are accepted by this call but cannot be
+ * transferred by the emulated engine yet (Resume returns E_NOTIMPL). */
+BGCOPY_EXTERN bgcopy_hr bgcopy_manager_create_job(bgcopy_manager *mgr, const char *display_name,
+                                                  bgcopy_job_type type, bgcopy_guid *id,
+                                                  bgcopy_job **job);
+
+/* IBackgroundCopyManager::GetJob. Errors: E_INVALIDARG (NULL id or out),
+ * BG_E_NOT_FOUND (no such job of this user, or the job is in a final
+ * state and has left the queue). */
+BGCOPY_EXTERN bgcopy_hr bgcopy_manager_get_job(bgcopy_manager *mgr, const bgcopy_guid *id,
+                                               bgcopy_job **out);
+
+/* IBackgroundCopyManager::EnumJobs. flags: 0 or BGCOPY_JOB_ENUM_ALL_USERS
+ * (administrators only; others get E_ACCESSDENIED). The enumerator is a
+ * snapshot taken at the call, oldest job first; final-state jobs are not
+ * listed. Errors: E_INVALIDARG (NULL out, unknown flag bits). */
+BGCOPY_EXTERN bgcopy_hr bgcopy_manager_enum_jobs(bgcopy_manager *mgr, uint32_t flags,
+                                                 bgcopy_job_enum **out);
+
+/* IBackgroundCopyManager::GetErrorDescription. Gives the text of any HRESULT
+ * (language_id 0 is rejected with E_INVALIDARG as BITS does; any other value
+ * gives English). *text is freed with bgcopy_free. */
+BGCOPY_EXTERN bgcopy_hr bgcopy_manager_get_error_description(bgcopy_manager *mgr, bgcopy_hr hr,
+                                                             uint32_t language_id, char **text);
+
+/* The user name this manager acts as (borrowed, valid until close). */
+BGCOPY_EXTERN const char *bgcopy_manager_user(const bgcopy_manager *mgr);
+
+/* IEnumBackgroundCopyJobs. next: fetches up to count jobs into jobs[] (each a
+ * new reference); fetched may be NULL only when count is 1. Returns S_OK when
+ * count items were fetched, S_FALSE when fewer remained. skip: S_FALSE when it
+ * ran past the end. clone copies the cursor. */
+BGCOPY_EXTERN bgcopy_hr bgcopy_job_enum_next(bgcopy_job_enum *e, uint32_t count, bgcopy_job **jobs,
+                                             uint32_t *fetched);
+BGCOPY_EXTERN bgcopy_hr bgcopy_job_enum_skip(bgcopy_job_enum *e, uint32_t count);
+BGCOPY_EXTERN bgcopy_hr bgcopy_job_enum_reset(bgcopy_job_enum *e);
+BGCOPY_EXTERN bgcopy_hr bgcopy_job_enum_clone(bgcopy_job_enum *e, bgcopy_job_enum **out);
+BGCOPY_EXTERN bgcopy_hr bgcopy_job_enum_get_count(bgcopy_job_enum *e, uint32_t *count);
+BGCOPY_EXTERN void bgcopy_job_enum_release(bgcopy_job_enum *e);
+
+BGCOPY_END_DECLS
+
+#endif /* BGCOPY_MANAGER_H */

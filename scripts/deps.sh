@@ -1,0 +1,56 @@
+#!/bin/sh
+# scripts/deps.sh - make sure the Debian packages the build and tests need are installed.
+#
+# Checks every package in PACKAGES with dpkg-query and installs only the missing
+# ones (apt-get update once, then apt-get install), as root directly or through
+# sudo. Without sudo it prints the command to run and exits 1. On a system
+# without dpkg it lists the packages, checks that cmake and pkg-config exist and
+# exits 0. Prints one line saying what it did; does nothing slow when all is there.
+set -eu
+
+# Append new needs here (one list for the whole project).
+PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3"
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    for tool in cmake pkg-config; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "deps.sh: not a Debian system and '$tool' is missing; install the equivalents of: $PACKAGES" >&2
+            exit 1
+        fi
+    done
+    echo "deps.sh: not a Debian system; make sure the equivalents of these are installed: $PACKAGES"
+    exit 0
+fi
+
+missing=""
+count=0
+for pkg in $PACKAGES; do
+    count=$((count + 1))
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    case "$status" in
+    *" installed") ;;
+    *) missing="$missing $pkg" ;;
+    esac
+done
+missing=${missing# }
+
+if [ -z "$missing" ]; then
+    echo "deps.sh: all $count packages present, nothing installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "deps.sh: missing packages and no sudo; run as root:" >&2
+    echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing" >&2
+    exit 1
+fi
+
+# apt output goes to stderr so stdout keeps the one summary line.
+$SUDO apt-get update >&2
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2
+echo "deps.sh: installed $missing"

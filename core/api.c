@@ -5,8 +5,8 @@
  * calls are dispatched through the engine table of the object (struct bgcopy__engine_ops), so
  * an engine only ever sees validated arguments. Nothing here knows an engine's state or takes
  * its lock: error objects are read directly because their fields never change, and the
- * enumerators are plain snapshots implemented fully here. Output pointers are cleared before
- * dispatch, so a failed call never leaves a stale value behind.
+ * enumerators are plain snapshots implemented fully here. Pointer outputs (strings, objects)
+ * are cleared first, so a failed call never leaves a stale pointer behind.
  *
  * Threads: every function may be called from any thread; thread safety of job, file and
  * manager calls is the engine's. An enumerator must not be used by two threads at once.
@@ -46,20 +46,28 @@ static bgcopy_hr copy_versioned(const void *src, void *dst, size_t dst_size, siz
     return BGCOPY_S_OK;
 }
 
-/* The GetErrorDescription pattern: *text NULL first; E_INVALIDARG when the object is missing
- * (object_ok 0), text is NULL or language_id is 0; else a copy of message (E_OUTOFMEMORY). */
-static bgcopy_hr describe(int object_ok, uint32_t language_id, const char *message, char **text)
+/* How every getter that hands out a string starts: *out is cleared when out is given; returns
+ * 1 when the object and out are both present (else the call fails with E_INVALIDARG). */
+static int string_out_ok(const void *object, char **out)
 {
-    if (text != NULL) {
-        *text = NULL;
+    if (out != NULL) {
+        *out = NULL;
     }
-    if (!object_ok || text == NULL || language_id == 0) {
+    return object != NULL && out != NULL;
+}
+
+/* The GetErrorDescription pattern: E_INVALIDARG when object or text is NULL or language_id is
+ * 0; else a copy of message (E_OUTOFMEMORY). */
+static bgcopy_hr describe(const void *object, uint32_t language_id, const char *message,
+                          char **text)
+{
+    if (!string_out_ok(object, text) || language_id == 0) {
         return BGCOPY_E_INVALIDARG;
     }
     return bgcopy__dup_out(message, text);
 }
 
-/* A string longer than max characters -> BG_E_STRING_TOO_LONG. */
+/* too_long when s (if given) is longer than max characters, else S_OK. */
 static bgcopy_hr check_length(const char *s, size_t max, bgcopy_hr too_long)
 {
     return s != NULL && bgcopy__utf8_len(s) > max ? too_long : BGCOPY_S_OK;
@@ -181,7 +189,7 @@ bgcopy_hr bgcopy_manager_enum_jobs(bgcopy_manager *mgr, uint32_t flags, bgcopy_j
 bgcopy_hr bgcopy_manager_get_error_description(bgcopy_manager *mgr, bgcopy_hr hr,
                                                uint32_t language_id, char **text)
 {
-    return describe(mgr != NULL, language_id, bgcopy_hr_message(hr), text);
+    return describe(mgr, language_id, bgcopy_hr_message(hr), text);
 }
 
 const char *bgcopy_manager_user(const bgcopy_manager *mgr)
@@ -190,241 +198,258 @@ const char *bgcopy_manager_user(const bgcopy_manager *mgr)
 }
 
 /* ---- enumerators ---------------------------------------------------------------------
- * Both enumerator types are snapshots {refs, items, count, pos} that differ only in their item
- * type; the cursor arithmetic and array copies are shared here, the reference counting of the
- * items goes through each item's engine table. */
+ * Both enumerator types are snapshots {refs, items, count, pos} that differ only in the type of
+ * their items. Each operation is written once, over an enum_view of either type; what needs
+ * the item type (the items' engine tables, the clone's item array) goes through the small
+ * adapters below. */
 
-/* Next: validates the call, copies up to `want` items from items[*pos] into dst (elem bytes
- * each) and advances the cursor. *n receives the number copied. S_OK when `want` items were
- * copied, S_FALSE when fewer remained. */
-static bgcopy_hr enum_take(const void *items, uint32_t count, uint32_t *pos, size_t elem,
-                           uint32_t want, void *dst, uint32_t *fetched, uint32_t *n)
+/* Adds or drops a reference on items[i] of an enumerator's item array. */
+typedef void (*item_fn)(const void *items, uint32_t i);
+
+/* One enumerator seen independently of its item type. */
+struct enum_view {
+    void *self;          /* the enumerator; NULL when the caller passed NULL */
+    size_t size;         /* sizeof(*self) */
+    volatile long *refs; /* &self->refs */
+    const void *items;   /* self->items: count object pointers of elem bytes each */
+    uint32_t count;
+    uint32_t *pos; /* &self->pos */
+    size_t elem;
+    item_fn addref;
+    item_fn release;
+    void (*adopt)(void *clone, void *items); /* clone->items = items */
+};
+
+/* The view of enumerator e (a plain variable) with its item adapters. */
+#define ENUM_VIEW(e, addref, release, adopt)                                                 \
+    ((e) == NULL ? (struct enum_view){0}                                                     \
+                 : (struct enum_view){(e), sizeof(*(e)), &(e)->refs, (e)->items, (e)->count, \
+                                      &(e)->pos, sizeof(*(e)->items), addref, release, adopt})
+#define JOB_VIEW(e)  ENUM_VIEW(e, job_item_addref, job_item_release, job_enum_adopt)
+#define FILE_VIEW(e) ENUM_VIEW(e, file_item_addref, file_item_release, file_enum_adopt)
+
+static bgcopy_job *job_at(const void *items, uint32_t i)
 {
-    uint32_t left;
+    return ((bgcopy_job *const *)items)[i];
+}
 
-    *n = 0;
+static void job_item_addref(const void *items, uint32_t i)
+{
+    job_at(items, i)->ops->job_addref(job_at(items, i));
+}
+
+static void job_item_release(const void *items, uint32_t i)
+{
+    job_at(items, i)->ops->job_release(job_at(items, i));
+}
+
+static void job_enum_adopt(void *clone, void *items)
+{
+    ((bgcopy_job_enum *)clone)->items = items;
+}
+
+static bgcopy_file *file_at(const void *items, uint32_t i)
+{
+    return ((bgcopy_file *const *)items)[i];
+}
+
+static void file_item_addref(const void *items, uint32_t i)
+{
+    file_at(items, i)->ops->file_addref(file_at(items, i));
+}
+
+static void file_item_release(const void *items, uint32_t i)
+{
+    file_at(items, i)->ops->file_release(file_at(items, i));
+}
+
+static void file_enum_adopt(void *clone, void *items)
+{
+    ((bgcopy_file_enum *)clone)->items = items;
+}
+
+static void each_item(const void *items, uint32_t n, item_fn fn)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        fn(items, i);
+    }
+}
+
+/* Next: copies up to `want` items from the cursor into dst, each with a new reference, and
+ * advances the cursor. S_OK when `want` items were copied, S_FALSE when fewer remained.
+ * Errors: E_INVALIDARG (NULL enumerator or dst; fetched NULL with want != 1). */
+static bgcopy_hr enum_next(struct enum_view v, uint32_t want, void *dst, uint32_t *fetched)
+{
+    uint32_t n;
+
     if (fetched != NULL) {
         *fetched = 0;
     }
-    if (dst == NULL || (fetched == NULL && want != 1)) {
+    if (v.self == NULL || dst == NULL || (fetched == NULL && want != 1)) {
         return BGCOPY_E_INVALIDARG;
     }
-    left = count - *pos;
-    *n = want < left ? want : left;
-    if (*n > 0) {
-        memcpy(dst, (const char *)items + (size_t)*pos * elem, (size_t)*n * elem);
+    n = v.count - *v.pos;
+    n = want < n ? want : n;
+    if (n > 0) {
+        memcpy(dst, (const char *)v.items + (size_t)*v.pos * v.elem, (size_t)n * v.elem);
+        each_item(dst, n, v.addref);
     }
-    *pos += *n;
+    *v.pos += n;
     if (fetched != NULL) {
-        *fetched = *n;
+        *fetched = n;
     }
-    return *n == want ? BGCOPY_S_OK : BGCOPY_S_FALSE;
+    return n == want ? BGCOPY_S_OK : BGCOPY_S_FALSE;
 }
 
-/* Skip: moves the cursor; S_FALSE (cursor at the end) when fewer than n items remained. */
-static bgcopy_hr enum_skip(uint32_t count, uint32_t *pos, uint32_t n)
+/* Skip: moves the cursor n items on; S_FALSE (cursor at the end) when fewer remained. */
+static bgcopy_hr enum_skip(struct enum_view v, uint32_t n)
 {
-    if (n > count - *pos) {
-        *pos = count;
+    if (v.self == NULL) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    if (n > v.count - *v.pos) {
+        *v.pos = v.count;
         return BGCOPY_S_FALSE;
     }
-    *pos += n;
+    *v.pos += n;
     return BGCOPY_S_OK;
 }
 
-/* A copy of the count-element array items (elem bytes each); NULL for an empty array. *ok is
- * 0 when memory ran out. */
-static void *dup_array(const void *items, uint32_t count, size_t elem, int *ok)
+static bgcopy_hr enum_reset(struct enum_view v)
 {
-    void *copy;
-
-    *ok = 1;
-    if (count == 0) {
-        return NULL;
+    if (v.self == NULL) {
+        return BGCOPY_E_INVALIDARG;
     }
-    copy = bgcopy__calloc(count, elem);
-    if (copy == NULL) {
-        *ok = 0;
-        return NULL;
-    }
-    memcpy(copy, items, (size_t)count * elem);
-    return copy;
+    *v.pos = 0;
+    return BGCOPY_S_OK;
 }
 
-static void jobs_addref(bgcopy_job *const *jobs, uint32_t n)
+static bgcopy_hr enum_get_count(struct enum_view v, uint32_t *count)
 {
-    uint32_t i;
-
-    for (i = 0; i < n; i++) {
-        jobs[i]->ops->job_addref(jobs[i]);
+    if (v.self == NULL || count == NULL) {
+        return BGCOPY_E_INVALIDARG;
     }
+    *count = v.count;
+    return BGCOPY_S_OK;
 }
 
-static void files_addref(bgcopy_file *const *files, uint32_t n)
+/* Clone: a new enumerator (refs 1) with the same items, each with a new reference, and the
+ * same cursor. Returns it, or NULL with *hr E_INVALIDARG (NULL enumerator or out) or
+ * E_OUTOFMEMORY. */
+static void *enum_clone(struct enum_view v, const void *out, bgcopy_hr *hr)
 {
-    uint32_t i;
+    void *clone, *items = NULL;
 
-    for (i = 0; i < n; i++) {
-        files[i]->ops->file_addref(files[i]);
+    *hr = BGCOPY_E_INVALIDARG;
+    if (v.self == NULL || out == NULL) {
+        return NULL;
     }
+    *hr = BGCOPY_E_OUTOFMEMORY;
+    clone = malloc(v.size);
+    if (clone == NULL) {
+        return NULL;
+    }
+    if (v.count > 0) {
+        items = bgcopy__calloc(v.count, v.elem);
+        if (items == NULL) {
+            free(clone);
+            return NULL;
+        }
+        memcpy(items, v.items, (size_t)v.count * v.elem);
+        each_item(items, v.count, v.addref);
+    }
+    memcpy(clone, v.self, v.size); /* count and cursor */
+    v.adopt(clone, items);
+    *(volatile long *)((char *)clone + ((const char *)v.refs - (const char *)v.self)) = 1;
+    *hr = BGCOPY_S_OK;
+    return clone;
+}
+
+/* Release: drops a reference; the last one releases every item and frees the enumerator. */
+static void enum_release(struct enum_view v)
+{
+    if (v.self == NULL || bgcopy__atomic_dec(v.refs) != 0) {
+        return;
+    }
+    each_item(v.items, v.count, v.release);
+    free((void *)v.items);
+    free(v.self);
 }
 
 bgcopy_hr bgcopy_job_enum_next(bgcopy_job_enum *e, uint32_t count, bgcopy_job **jobs,
                                uint32_t *fetched)
 {
-    uint32_t n;
-    bgcopy_hr hr;
-
-    if (e == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    hr = enum_take(e->items, e->count, &e->pos, sizeof(*jobs), count, jobs, fetched, &n);
-    jobs_addref(jobs, n);
-    return hr;
-}
-
-bgcopy_hr bgcopy_job_enum_skip(bgcopy_job_enum *e, uint32_t count)
-{
-    return e != NULL ? enum_skip(e->count, &e->pos, count) : BGCOPY_E_INVALIDARG;
-}
-
-bgcopy_hr bgcopy_job_enum_reset(bgcopy_job_enum *e)
-{
-    if (e == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    e->pos = 0;
-    return BGCOPY_S_OK;
-}
-
-bgcopy_hr bgcopy_job_enum_clone(bgcopy_job_enum *e, bgcopy_job_enum **out)
-{
-    bgcopy_job_enum *c;
-    int ok;
-
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (e == NULL || out == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    c = bgcopy__calloc(1, sizeof(*c));
-    if (c == NULL) {
-        return BGCOPY_E_OUTOFMEMORY;
-    }
-    c->items = dup_array(e->items, e->count, sizeof(*e->items), &ok);
-    if (!ok) {
-        free(c);
-        return BGCOPY_E_OUTOFMEMORY;
-    }
-    c->refs = 1;
-    c->count = e->count;
-    c->pos = e->pos;
-    jobs_addref(c->items, c->count);
-    *out = c;
-    return BGCOPY_S_OK;
-}
-
-bgcopy_hr bgcopy_job_enum_get_count(bgcopy_job_enum *e, uint32_t *count)
-{
-    if (e == NULL || count == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    *count = e->count;
-    return BGCOPY_S_OK;
-}
-
-void bgcopy_job_enum_release(bgcopy_job_enum *e)
-{
-    uint32_t i;
-
-    if (e == NULL || bgcopy__atomic_dec(&e->refs) != 0) {
-        return;
-    }
-    for (i = 0; i < e->count; i++) {
-        e->items[i]->ops->job_release(e->items[i]);
-    }
-    free(e->items);
-    free(e);
+    return enum_next(JOB_VIEW(e), count, jobs, fetched);
 }
 
 bgcopy_hr bgcopy_file_enum_next(bgcopy_file_enum *e, uint32_t count, bgcopy_file **files,
                                 uint32_t *fetched)
 {
-    uint32_t n;
-    bgcopy_hr hr;
+    return enum_next(FILE_VIEW(e), count, files, fetched);
+}
 
-    if (e == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    hr = enum_take(e->items, e->count, &e->pos, sizeof(*files), count, files, fetched, &n);
-    files_addref(files, n);
-    return hr;
+bgcopy_hr bgcopy_job_enum_skip(bgcopy_job_enum *e, uint32_t count)
+{
+    return enum_skip(JOB_VIEW(e), count);
 }
 
 bgcopy_hr bgcopy_file_enum_skip(bgcopy_file_enum *e, uint32_t count)
 {
-    return e != NULL ? enum_skip(e->count, &e->pos, count) : BGCOPY_E_INVALIDARG;
+    return enum_skip(FILE_VIEW(e), count);
+}
+
+bgcopy_hr bgcopy_job_enum_reset(bgcopy_job_enum *e)
+{
+    return enum_reset(JOB_VIEW(e));
 }
 
 bgcopy_hr bgcopy_file_enum_reset(bgcopy_file_enum *e)
 {
-    if (e == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    e->pos = 0;
-    return BGCOPY_S_OK;
+    return enum_reset(FILE_VIEW(e));
 }
 
-bgcopy_hr bgcopy_file_enum_clone(bgcopy_file_enum *e, bgcopy_file_enum **out)
+bgcopy_hr bgcopy_job_enum_get_count(bgcopy_job_enum *e, uint32_t *count)
 {
-    bgcopy_file_enum *c;
-    int ok;
-
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (e == NULL || out == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    c = bgcopy__calloc(1, sizeof(*c));
-    if (c == NULL) {
-        return BGCOPY_E_OUTOFMEMORY;
-    }
-    c->items = dup_array(e->items, e->count, sizeof(*e->items), &ok);
-    if (!ok) {
-        free(c);
-        return BGCOPY_E_OUTOFMEMORY;
-    }
-    c->refs = 1;
-    c->count = e->count;
-    c->pos = e->pos;
-    files_addref(c->items, c->count);
-    *out = c;
-    return BGCOPY_S_OK;
+    return enum_get_count(JOB_VIEW(e), count);
 }
 
 bgcopy_hr bgcopy_file_enum_get_count(bgcopy_file_enum *e, uint32_t *count)
 {
-    if (e == NULL || count == NULL) {
-        return BGCOPY_E_INVALIDARG;
+    return enum_get_count(FILE_VIEW(e), count);
+}
+
+bgcopy_hr bgcopy_job_enum_clone(bgcopy_job_enum *e, bgcopy_job_enum **out)
+{
+    bgcopy_hr hr;
+    bgcopy_job_enum *c = enum_clone(JOB_VIEW(e), out, &hr);
+
+    if (out != NULL) {
+        *out = c;
     }
-    *count = e->count;
-    return BGCOPY_S_OK;
+    return hr;
+}
+
+void bgcopy_job_enum_release(bgcopy_job_enum *e)
+{
+    enum_release(JOB_VIEW(e));
+}
+
+bgcopy_hr bgcopy_file_enum_clone(bgcopy_file_enum *e, bgcopy_file_enum **out)
+{
+    bgcopy_hr hr;
+    bgcopy_file_enum *c = enum_clone(FILE_VIEW(e), out, &hr);
+
+    if (out != NULL) {
+        *out = c;
+    }
+    return hr;
 }
 
 void bgcopy_file_enum_release(bgcopy_file_enum *e)
 {
-    uint32_t i;
-
-    if (e == NULL || bgcopy__atomic_dec(&e->refs) != 0) {
-        return;
-    }
-    for (i = 0; i < e->count; i++) {
-        e->items[i]->ops->file_release(e->items[i]);
-    }
-    free(e->items);
-    free(e);
+    enum_release(FILE_VIEW(e));
 }
 
 /* ---- job: lifetime, files, control ------------------------------------------------------ */
@@ -696,13 +721,7 @@ bgcopy_hr bgcopy_job_get_security_flags(bgcopy_job *job, uint32_t *flags)
  * for the properties that can be). */
 static bgcopy_hr get_string(bgcopy_job *job, int which, char **out)
 {
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (job == NULL || out == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    return job->ops->get_string(job, which, out);
+    return string_out_ok(job, out) ? job->ops->get_string(job, which, out) : BGCOPY_E_INVALIDARG;
 }
 
 bgcopy_hr bgcopy_job_get_owner(bgcopy_job *job, char **owner)
@@ -1218,8 +1237,7 @@ bgcopy_hr bgcopy_error_get_file(bgcopy_error *err, bgcopy_file **file)
 
 bgcopy_hr bgcopy_error_get_error_description(bgcopy_error *err, uint32_t language_id, char **text)
 {
-    return describe(err != NULL, language_id, err != NULL ? bgcopy_hr_message(err->code) : NULL,
-                    text);
+    return describe(err, language_id, err != NULL ? bgcopy_hr_message(err->code) : NULL, text);
 }
 
 /* The HRESULT whose message describes an error context (BG_S_ERROR_CONTEXT_NONE,
@@ -1252,16 +1270,13 @@ static bgcopy_hr context_hr(bgcopy_error_context context)
 bgcopy_hr bgcopy_error_get_error_context_description(bgcopy_error *err, uint32_t language_id,
                                                      char **text)
 {
-    return describe(err != NULL, language_id,
+    return describe(err, language_id,
                     err != NULL ? bgcopy_hr_message(context_hr(err->context)) : NULL, text);
 }
 
 bgcopy_hr bgcopy_error_get_protocol(bgcopy_error *err, char **protocol)
 {
-    if (protocol != NULL) {
-        *protocol = NULL;
-    }
-    if (err == NULL || protocol == NULL) {
+    if (!string_out_ok(err, protocol)) {
         return BGCOPY_E_INVALIDARG;
     }
     if (err->protocol == NULL) {
@@ -1288,13 +1303,8 @@ void bgcopy_file_release(bgcopy_file *file)
 
 static bgcopy_hr file_string(bgcopy_file *file, int which, char **out)
 {
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (file == NULL || out == NULL) {
-        return BGCOPY_E_INVALIDARG;
-    }
-    return file->ops->file_get_string(file, which, out);
+    return string_out_ok(file, out) ? file->ops->file_get_string(file, which, out)
+                                    : BGCOPY_E_INVALIDARG;
 }
 
 bgcopy_hr bgcopy_file_get_remote_name(bgcopy_file *file, char **name)

@@ -649,6 +649,8 @@ char *bgcopy__strdup(const char *s);
 bgcopy_hr bgcopy__dup_out(const char *s, char **out);
 void *bgcopy__calloc(size_t n, size_t size);
 bgcopy_hr bgcopy__new_guid(bgcopy_guid *g);
+/* Value of hex digit c (either case), or -1. */
+int bgcopy__hex_value(int c);
 
 /* ---- sim.c ------------------------------------------------------------------------ */
 

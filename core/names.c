@@ -26,20 +26,6 @@ static int is_alpha(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int hex_digit(unsigned char c)
-{
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* C0 controls and DEL. */
 static int is_control(unsigned char c)
 {
@@ -89,7 +75,7 @@ static int url_chars_ok(const char *url)
             return 0;
         }
         if (*p == '%') {
-            if (hex_digit(p[1]) < 0 || hex_digit(p[2]) < 0) {
+            if (bgcopy__hex_value(p[1]) < 0 || bgcopy__hex_value(p[2]) < 0) {
                 return 0;
             }
             p += 2;
@@ -153,7 +139,7 @@ static int authority_ok(const char *p, const char *end)
     }
     if (p < end && *p == '[') {
         for (q = p + 1; q < end && *q != ']'; q++) {
-            if (hex_digit((unsigned char)*q) < 0 && *q != ':' && *q != '.') {
+            if (bgcopy__hex_value((unsigned char)*q) < 0 && *q != ':' && *q != '.') {
                 return 0;
             }
         }
@@ -253,7 +239,8 @@ bgcopy_hr bgcopy__file_url_to_path(const char *url, char **path)
     for (dst = out; *src != '\0'; src++) {
         if (*src == '%') {
             /* validate_remote guaranteed two hex digits */
-            int v = hex_digit((unsigned char)src[1]) << 4 | hex_digit((unsigned char)src[2]);
+            int v = bgcopy__hex_value((unsigned char)src[1]) << 4 |
+                    bgcopy__hex_value((unsigned char)src[2]);
 
             if (v == 0) {
                 free(out);

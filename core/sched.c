@@ -92,7 +92,6 @@ void bgcopy__sched_slice_expired(struct bgcopy__engine *e, bgcopy__timer *t)
         return;
     }
     /* Back of the line (a fresh queue_seq) and let the next one run. */
-    job->queue_seq = ++e->queue_seq;
     bgcopy__job_apply(job, BGCOPY__EV_PREEMPT);
     job->queue_seq = ++e->queue_seq;
 }

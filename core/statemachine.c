@@ -32,7 +32,7 @@ static const signed char transitions[BGCOPY__EV_COUNT][BGCOPY_JOB_STATE_COUNT] =
     /* TRANSIENT */      { TE,    TE,     TE,    NO,     NO,   NO,     NO,     NO,  NO },
     /* FATAL     */      { E,     E,      E,     NO,     NO,   E,      NO,     NO,  NO },
     /* PREEMPT   */      { NO,    Q,      Q,     NO,     NO,   NO,     NO,     NO,  NO },
-    /* ALL_DONE  */      { NO,    TD,     TD,    NO,     NO,   NO,     NO,     NO,  NO },
+    /* ALL_DONE  */      { NO,    NO,     TD,    NO,     NO,   NO,     NO,     NO,  NO },
     /* RETRY     */      { NO,    NO,     NO,    NO,     NO,   Q,      NO,     NO,  NO },
 };
 /* clang-format on */

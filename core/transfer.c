@@ -277,6 +277,10 @@ static void step_fn(struct bgcopy__engine *e, bgcopy__timer *t)
     f = next_unfinished(job);
     if (f == NULL) {
         job->xfer_file = NULL;
+        /* Nothing was left to fetch: CONNECTING still succeeds into TRANSFERRING first
+         * (reference §1.4 has no CONNECTING -> TRANSFERRED transition). */
+        if (job->state == BGCOPY_JOB_STATE_CONNECTING)
+            bgcopy__job_apply(job, BGCOPY__EV_CONNECTED);
         bgcopy__job_apply(job, BGCOPY__EV_ALL_DONE);
         return;
     }

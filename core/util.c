@@ -110,8 +110,7 @@ bgcopy_hr bgcopy_guid_to_string(const bgcopy_guid *guid, char *buf)
     return BGCOPY_S_OK;
 }
 
-/* Value of hex digit c, or -1. */
-static int hex_value(char c)
+int bgcopy__hex_value(int c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -144,8 +143,8 @@ bgcopy_hr bgcopy_guid_from_string(const char *text, bgcopy_guid *out)
         return BGCOPY_E_INVALIDARG;
     }
     for (i = 0; i < sizeof(g.b); i++) {
-        int hi = hex_value(p[0]);
-        int lo = hi < 0 ? -1 : hex_value(p[1]);
+        int hi = bgcopy__hex_value((unsigned char)p[0]);
+        int lo = hi < 0 ? -1 : bgcopy__hex_value((unsigned char)p[1]);
 
         if (lo < 0) {
             return BGCOPY_E_INVALIDARG;

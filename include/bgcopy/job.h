@@ -36,8 +36,9 @@ BGCOPY_EXTERN void bgcopy_job_release(bgcopy_job *job);
  * Errors: E_INVALIDARG (NULL, relative local path, unsupported scheme,
  * malformed name), E_ACCESSDENIED (directory not writable),
  * BG_E_TOO_MANY_FILES_IN_JOB, BG_E_TOO_MANY_FILES (second file of an upload
- * job), BG_E_INVALID_STATE (final state, or CONNECTING/TRANSFERRING of the
- * last file). */
+ * job), BG_E_INVALID_STATE (final state). Files may be added while the job
+ * transfers (they are fetched after the others) and to a TRANSFERRED job
+ * (Resume then fetches them). */
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_add_file(bgcopy_job *job, const char *remote_url,
                                             const char *local_name);
 

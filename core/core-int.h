@@ -601,6 +601,8 @@ void bgcopy__timers_stop_all(struct emu_job *job);
 /* Called on every state change, after the state was updated. */
 void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from,
                                   bgcopy__job_event ev);
+/* MaximumDownloadTime changed: re-measures an active job's budget. */
+void bgcopy__timers_max_download_changed(struct emu_job *job);
 /* Bytes arrived: resets the no-progress timer. */
 void bgcopy__timers_progress(struct emu_job *job);
 /* Re-arms the inactivity timer after activity. */

@@ -551,22 +551,6 @@ static bgcopy_hr emu_enum_files(bgcopy_job *h, bgcopy_file_enum **out)
     return BGCOPY_S_OK;
 }
 
-/* Resets a file to "nothing transferred" (its remote name changed). */
-static void file_restart(struct emu_file *f)
-{
-    f->bytes_transferred = 0;
-    f->range_index = 0;
-    f->range_done = 0;
-    f->remote_size = BGCOPY_SIZE_UNKNOWN;
-    f->remote_mtime_us = INT64_MIN;
-    if (f->range_count == 0)
-        f->bytes_total = BGCOPY_SIZE_UNKNOWN;
-    if (f->temp_exists) {
-        (void)bgcopy__fs_unlink(f->temp);
-        f->temp_exists = 0;
-    }
-}
-
 static bgcopy_hr emu_replace_remote_prefix(bgcopy_job *h, const char *old_prefix,
                                            const char *new_prefix)
 {
@@ -623,7 +607,8 @@ static bgcopy_hr emu_replace_remote_prefix(bgcopy_job *h, const char *old_prefix
         free(job->files[i]->remote);
         job->files[i]->remote = names[i];
         names[i] = NULL;
-        file_restart(job->files[i]);
+        /* Progress is kept: as for SetRemoteName, the next HEAD restarts the
+         * file only if size or date differ (reference §8.4). */
     }
     bgcopy__job_touch(job);
     bgcopy__notify_modified(job);
@@ -980,6 +965,13 @@ static bgcopy_hr set_job5(struct emu_job *job, bgcopy_job_property_id id,
             return BGCOPY_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY;
         if (job->resumed_once)
             return BGCOPY_E_READ_ONLY_PROPERTY_AFTER_RESUME;
+        if (v->enable) {
+            /* Not with file ranges (reference §8.3), as in emu_add_files. */
+            uint32_t i;
+            for (i = 0; i < job->file_count; i++)
+                if (job->files[i]->range_count)
+                    return BGCOPY_E_UNSUPPORTED_JOB_CONFIGURATION;
+        }
         job->dynamic_content = v->enable != 0;
         return BGCOPY_S_OK;
     case BGCOPY_JOB_PROPERTY_HIGH_PERFORMANCE:
@@ -1049,6 +1041,7 @@ static bgcopy_hr emu_set_property(bgcopy_job *h, int which, const struct bgcopy_
         break;
     case BGCOPY__PROP_MAX_DOWNLOAD_TIME:
         job->max_download_time = v->u;
+        bgcopy__timers_max_download_changed(job);
         break;
     case BGCOPY__PROP_PROXY:
         if (BGCOPY_SUCCEEDED(hr = replace_string(&job->proxy_list, v->s1)) &&

@@ -124,6 +124,23 @@ void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from,
         bgcopy__timer_disarm(e, &job->no_progress_timer);
 }
 
+/* MaximumDownloadTime was set: a job that is CONNECTING or TRANSFERRING
+ * measures its running budget against the new value at once (0: no limit). */
+void bgcopy__timers_max_download_changed(struct emu_job *job)
+{
+    struct bgcopy__engine *e = job->engine;
+    int64_t now = bgcopy__engine_now(e), left;
+
+    if (!bgcopy__job_state_is_active(job->state) || job->active_since_us < 0)
+        return;
+    if (job->max_download_time == 0) {
+        bgcopy__timer_disarm(e, &job->max_download_timer);
+        return;
+    }
+    left = secs(job->max_download_time) - job->active_accum_us - (now - job->active_since_us);
+    bgcopy__timer_arm(e, &job->max_download_timer, now + (left > 0 ? left : 0));
+}
+
 void bgcopy__timers_progress(struct emu_job *job)
 {
     job->no_progress_expired = 0;

@@ -368,6 +368,17 @@ static int on_get(struct emu_job *job, struct emu_file *f, const struct bgcopy__
             return 1;
         }
         f->bytes_total = r->content_length;
+    } else if ((r->status == 206 || r->status == 416) &&
+               ((r->cr_total != BGCOPY_SIZE_UNKNOWN && r->cr_total != f->remote_size) ||
+                (r->last_modified_us != INT64_MIN && r->last_modified_us != f->remote_mtime_us))) {
+        /* The entity changed since the HEAD (size or date): start the file over
+         * (reference §8.2). Checked before the range itself, which no longer
+         * matches when the entity shrank. */
+        detach(job);
+        restart_file(f);
+        f->remote_size = BGCOPY_SIZE_UNKNOWN;
+        schedule_step(job, 1);
+        return 1;
     } else if (r->status == 206) {
         uint64_t first = job->xfer_offset, last;
         if (f->range_count)
@@ -377,15 +388,6 @@ static int on_get(struct emu_job *job, struct emu_file *f, const struct bgcopy__
             (r->content_length != BGCOPY_SIZE_UNKNOWN && r->content_length != job->xfer_expect)) {
             detach(job);
             fail(job, f, BGCOPY_E_INVALID_SERVER_RESPONSE, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
-            return 1;
-        }
-        if ((r->cr_total != BGCOPY_SIZE_UNKNOWN && r->cr_total != f->remote_size) ||
-            (r->last_modified_us != INT64_MIN && r->last_modified_us != f->remote_mtime_us)) {
-            /* The entity changed since the HEAD: start the file over. */
-            detach(job);
-            restart_file(f);
-            f->remote_size = BGCOPY_SIZE_UNKNOWN;
-            schedule_step(job, 1);
             return 1;
         }
     } else if (r->status == 200) {

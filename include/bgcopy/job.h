@@ -50,7 +50,8 @@ BGCOPY_EXTERN bgcopy_hr bgcopy_job_add_file_set(bgcopy_job *job, uint32_t count,
  * into the local file in the order given. Errors as AddFile plus E_INVALIDARG
  * (count 0 or NULL ranges, zero length), E_NOTIMPL (not a download job),
  * BG_E_INVALID_RANGE (offset BGCOPY_LENGTH_TO_EOF), BG_E_OVERLAPPING_RANGES,
- * BG_E_TOO_MANY_RANGES_IN_FILE. */
+ * BG_E_TOO_MANY_RANGES_IN_FILE, BG_E_UNSUPPORTED_JOB_CONFIGURATION (the job
+ * has DYNAMIC_CONTENT enabled). */
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_add_file_with_ranges(bgcopy_job *job, const char *remote_url,
                                                         const char *local_name, uint32_t count,
                                                         const bgcopy_file_range *ranges);
@@ -179,8 +180,10 @@ BGCOPY_EXTERN bgcopy_hr bgcopy_job_get_security_flags(bgcopy_job *job, uint32_t 
  * (DYNAMIC_CONTENT, MAX_DOWNLOAD_SIZE after the first Resume),
  * BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE (HIGH_PERFORMANCE once a file was
  * added), BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY,
- * BG_E_MAX_DOWNLOAD_SIZE_INVALID_VALUE (0), E_NOTIMPL (a value the emulation
- * does not model, such as USE_STORED_CREDENTIALS for the server). */
+ * BG_E_MAX_DOWNLOAD_SIZE_INVALID_VALUE (0),
+ * BG_E_UNSUPPORTED_JOB_CONFIGURATION (enabling DYNAMIC_CONTENT on a job with
+ * a file added with ranges), E_NOTIMPL (a value the emulation does not
+ * model, such as USE_STORED_CREDENTIALS for the server). */
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_set_property(bgcopy_job *job, bgcopy_job_property_id id,
                                                 const bgcopy_job_property_value *value);
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_get_property(bgcopy_job *job, bgcopy_job_property_id id,

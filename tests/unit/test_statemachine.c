@@ -72,7 +72,7 @@ static const struct row expected[BGCOPY__EV_COUNT] = {
 /* clang-format on */
 
 static const char *const state_names[BGCOPY_JOB_STATE_COUNT] = {
-    "QUEUED", "CONNECTING",      "TRANSFERRING", "SUSPENDED", "ERROR",
+    "QUEUED",          "CONNECTING",  "TRANSFERRING", "SUSPENDED", "ERROR",
     "TRANSIENT_ERROR", "TRANSFERRED", "ACKNOWLEDGED", "CANCELLED"};
 
 static void test_table_rows_cover_every_event(void **state)

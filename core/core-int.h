@@ -603,6 +603,9 @@ void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from,
                                   bgcopy__job_event ev);
 /* MaximumDownloadTime changed: re-measures an active job's budget. */
 void bgcopy__timers_max_download_changed(struct emu_job *job);
+/* NoProgressTimeout changed from old_seconds: a running no-progress window
+ * (started at the first transient error) ends at its start + the new value. */
+void bgcopy__timers_no_progress_changed(struct emu_job *job, uint32_t old_seconds);
 /* Bytes arrived: resets the no-progress timer. */
 void bgcopy__timers_progress(struct emu_job *job);
 /* Re-arms the inactivity timer after activity. */

@@ -1036,9 +1036,12 @@ static bgcopy_hr emu_set_property(bgcopy_job *h, int which, const struct bgcopy_
     case BGCOPY__PROP_RETRY_DELAY:
         job->retry_delay = v->u < BGCOPY__MIN_RETRY_DELAY ? BGCOPY__MIN_RETRY_DELAY : v->u;
         break;
-    case BGCOPY__PROP_NO_PROGRESS:
+    case BGCOPY__PROP_NO_PROGRESS: {
+        uint32_t old = job->no_progress_timeout;
         job->no_progress_timeout = v->u;
+        bgcopy__timers_no_progress_changed(job, old);
         break;
+    }
     case BGCOPY__PROP_MAX_DOWNLOAD_TIME:
         job->max_download_time = v->u;
         bgcopy__timers_max_download_changed(job);

@@ -131,9 +131,34 @@ void bgcopy__notify_init(struct emu_job *job)
     job->last_mod_us = INT64_MIN / 2;
 }
 
+/* The job entered TRANSFERRED or ERROR: a JobModification still pending
+ * would announce that very transition, which JobTransferred / JobError
+ * announce instead (reference §5.2); it is dropped (BITS may drop
+ * modifications). */
+static void drop_modifications(struct emu_job *job)
+{
+    struct bgcopy__engine *e = job->engine;
+    struct bgcopy__note **pp = &e->notes;
+
+    bgcopy__timer_disarm(e, &job->mod_timer);
+    job->mod_pending = 0;
+    while (*pp) {
+        struct bgcopy__note *n = *pp;
+        if (n->job == job && n->kind == BGCOPY__NOTE_JOB_MODIFICATION) {
+            *pp = n->next;
+            free(n);
+        } else {
+            pp = &n->next;
+        }
+    }
+    rearm(e);
+}
+
 void bgcopy__notify_event(struct emu_job *job, int kind, struct emu_file *file)
 {
     struct bgcopy__engine *e = job->engine;
+    if (kind == BGCOPY__NOTE_JOB_TRANSFERRED || kind == BGCOPY__NOTE_JOB_ERROR)
+        drop_modifications(job);
     if (!enabled(job, kind))
         return;
     if (kind == BGCOPY__NOTE_JOB_TRANSFERRED)
@@ -192,22 +217,31 @@ void bgcopy__notify_drop_job(struct emu_job *job)
     rearm(e);
 }
 
+/* Whether n waits for something other than its due time: a free slot for its
+ * user, or another notification of its job. FileTransferred calls are
+ * serialized per job in file order (the next file's call waits until the
+ * current one returned success, even while that one waits to be retried) and
+ * JobTransferred waits for all of them (reference §5.2). */
+static int blocked(struct bgcopy__engine *e, const struct bgcopy__note *n)
+{
+    const struct bgcopy__note *m;
+    if (n->job->user->in_flight >= e->notify_max_in_flight)
+        return 1;
+    if (n->kind != BGCOPY__NOTE_FILE_TRANSFERRED && n->kind != BGCOPY__NOTE_JOB_TRANSFERRED)
+        return 0;
+    if (n->job->file_notify_busy)
+        return 1;
+    for (m = e->notes; m; m = m->next)
+        if (m != n && m->job == n->job && m->kind == BGCOPY__NOTE_FILE_TRANSFERRED &&
+            (n->kind == BGCOPY__NOTE_JOB_TRANSFERRED || m->file->index < n->file->index))
+            return 1;
+    return 0;
+}
+
 /* Whether n may be delivered now. */
 static int eligible(struct bgcopy__engine *e, const struct bgcopy__note *n, int64_t now)
 {
-    const struct bgcopy__note *m;
-    if (n->due > now || n->job->user->in_flight >= e->notify_max_in_flight)
-        return 0;
-    if (n->kind == BGCOPY__NOTE_FILE_TRANSFERRED && n->job->file_notify_busy)
-        return 0;
-    if (n->kind == BGCOPY__NOTE_JOB_TRANSFERRED) {
-        if (n->job->file_notify_busy)
-            return 0;
-        for (m = e->notes; m; m = m->next)
-            if (m->job == n->job && m->kind == BGCOPY__NOTE_FILE_TRANSFERRED)
-                return 0;
-    }
-    return 1;
+    return n->due <= now && !blocked(e, n);
 }
 
 int64_t bgcopy__notify_next_due(struct bgcopy__engine *e)
@@ -216,8 +250,8 @@ int64_t bgcopy__notify_next_due(struct bgcopy__engine *e)
     int64_t now = bgcopy__engine_now(e), best = INT64_MAX;
     for (n = e->notes; n; n = n->next) {
         int64_t due = n->due;
-        if (n->job->user->in_flight >= e->notify_max_in_flight)
-            continue; /* waits for a slot: a returning callback re-arms */
+        if (blocked(e, n))
+            continue; /* the note or callback it waits for re-arms when done */
         if (due < now)
             due = now;
         if (due < best)

@@ -48,16 +48,26 @@ void bgcopy__sched_run(struct bgcopy__engine *e)
 {
     struct emu_job *job, *next, *current = NULL, *best = NULL;
 
-    for (job = e->jobs_head; job; job = job->next) {
-        if (!is_background(job))
-            continue;
-        if (bgcopy__job_state_is_active(job->state))
+    for (job = e->jobs_head; job; job = job->next)
+        if (is_background(job) && bgcopy__job_state_is_active(job->state) &&
+            (current == NULL || before(job, current)))
             current = job;
-        else if (runnable(job) && (best == NULL || before(job, best)))
-            best = job;
+    /* At most one background job is active. A FOREGROUND job lowered to a
+     * background priority while another background job runs makes two: the
+     * one that goes first keeps running (with a fresh slice if it had none),
+     * the other goes back to QUEUED. */
+    for (job = e->jobs_head; job; job = job->next) {
+        if (job != current && is_background(job) && bgcopy__job_state_is_active(job->state)) {
+            bgcopy__timer_disarm(e, &job->slice_timer);
+            bgcopy__job_apply(job, BGCOPY__EV_PREEMPT);
+        }
     }
-    if (current && !is_background(current))
-        current = NULL;
+    if (current && !bgcopy__timer_armed(&current->slice_timer))
+        bgcopy__timer_arm(e, &current->slice_timer,
+                          bgcopy__engine_now(e) + (int64_t)e->time_slice * BGCOPY__US);
+    for (job = e->jobs_head; job; job = job->next)
+        if (is_background(job) && runnable(job) && (best == NULL || before(job, best)))
+            best = job;
     /* A background job that is now at higher priority than the running one
      * preempts it; a running job that was raised to FOREGROUND keeps running
      * as a foreground job. */

@@ -141,6 +141,17 @@ void bgcopy__timers_max_download_changed(struct emu_job *job)
     bgcopy__timer_arm(e, &job->max_download_timer, now + (left > 0 ? left : 0));
 }
 
+void bgcopy__timers_no_progress_changed(struct emu_job *job, uint32_t old_seconds)
+{
+    struct bgcopy__engine *e = job->engine;
+    int64_t start;
+
+    if (!bgcopy__timer_armed(&job->no_progress_timer))
+        return;
+    start = job->no_progress_timer.due - secs(old_seconds);
+    bgcopy__timer_arm(e, &job->no_progress_timer, start + secs(job->no_progress_timeout));
+}
+
 void bgcopy__timers_progress(struct emu_job *job)
 {
     job->no_progress_expired = 0;

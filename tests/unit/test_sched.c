@@ -5,7 +5,8 @@
  * foreground ones; a higher background priority preempts a lower one at once and the preempted
  * job resumes from its checkpoint; jobs of equal background priority share time in round-robin
  * slices (manager option time_slice), going back to QUEUED when their slice ends, while a job
- * with nobody waiting keeps running past its slice.
+ * with nobody waiting keeps running past its slice. Priority changes of queued and running jobs
+ * keep those rules (one background job stays active).
  *
  * Everything runs in virtual time. Resources are bandwidth-limited so a transfer spans a known
  * interval: with chunk size c and bandwidth b, chunk k of a GET is delivered at start + k*c/b
@@ -30,12 +31,12 @@
 
 /* Compare as unsigned 32-bit so failures print the familiar hex value. */
 #define assert_hr_equal(a, b) assert_int_equal((uint32_t)(a), (uint32_t)(b))
-#define assert_state(job, s) assert_int_equal(job_state(job), (s))
+#define assert_state(job, s)  assert_int_equal(job_state(job), (s))
 
 #define MAX_JOBS 8
-#define URL_A "http://sched.test/a.bin"
-#define URL_B "http://sched.test/b.bin"
-#define URL_C "http://sched.test/c.bin"
+#define URL_A    "http://sched.test/a.bin"
+#define URL_B    "http://sched.test/b.bin"
+#define URL_C    "http://sched.test/c.bin"
 
 static struct env {
     char dir[512]; /* absolute path of the scratch directory */
@@ -128,9 +129,8 @@ static bgcopy_job *make_job(const char *name, bgcopy_job_priority priority, cons
     char local[600];
 
     assert_true(env.njobs < MAX_JOBS);
-    assert_hr_equal(
-        bgcopy_manager_create_job(env.mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job),
-        BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_manager_create_job(env.mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job),
+                    BGCOPY_S_OK);
     env.jobs[env.njobs++] = job;
     local_path(local, sizeof(local), local_name);
     assert_hr_equal(bgcopy_job_add_file(job, url, local), BGCOPY_S_OK);
@@ -166,7 +166,7 @@ static void advance_to_us(int64_t t_us)
     assert_int_equal(now_us(), t_us);
 }
 
-#define S(x) ((int64_t)llround((x) * 1e6)) /* seconds -> microseconds */
+#define S(x) ((int64_t)llround((x)*1e6)) /* seconds -> microseconds */
 
 /* Number of requests with this method for url. */
 static size_t count_requests(const char *url, const char *method)
@@ -497,6 +497,108 @@ static void test_high_in_transient_error_lets_normal_run(void **state)
     assert_get(URL_A, 1, 6.0, 510000, 999999, 206);
 }
 
+/* ---- priority changes --------------------------------------------------------------------- */
+
+/* Raising a QUEUED NORMAL job to FOREGROUND starts it at once, next to the running NORMAL job
+ * (foreground jobs do not need the background slot). */
+static void test_raising_queued_job_to_foreground_starts_it(void **state)
+{
+    bgcopy_job *a, *b;
+
+    start_sim(10000, 0);
+    add_resource(URL_A, 1000000, 100000.0, 1);
+    add_resource(URL_B, 1000000, 100000.0, 2);
+    a = make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    b = make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
+    advance_to_us(S(2.05));
+    assert_state(b, BGCOPY_JOB_STATE_QUEUED);
+    assert_hr_equal(bgcopy_job_set_priority(b, BGCOPY_JOB_PRIORITY_FOREGROUND), BGCOPY_S_OK);
+    advance_to_us(S(2.05));
+    assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_get(URL_B, 0, 2.05, 0, 999999, 206);
+}
+
+/* Lowering a transferring FOREGROUND job to a background priority while another background
+ * job transfers must leave one background job active:
+ *   - to LOW, below the running NORMAL job: the lowered job goes back to QUEUED;
+ *   - to NORMAL, equal to the running NORMAL job that entered the queue first: the lowered job
+ *     waits its turn in QUEUED;
+ *   - to HIGH, above the running NORMAL job: the NORMAL job is preempted (QUEUED) and the
+ *     lowered job keeps transferring as the background job. */
+static void lowered_foreground_case(bgcopy_job_priority lowered_to, int lowered_keeps_running)
+{
+    bgcopy_job *n, *f;
+    int64_t t;
+
+    add_resource(URL_A, 1000000, 100000.0, 1);
+    add_resource(URL_B, 1000000, 100000.0, 2);
+    n = make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "n.bin");
+    f = make_job("fg", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "f.bin");
+    t = now_us();
+    assert_hr_equal(bgcopy_job_resume(n), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(f), BGCOPY_S_OK);
+    advance_to_us(t + S(3.05));
+    assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_state(f, BGCOPY_JOB_STATE_TRANSFERRING);
+
+    assert_hr_equal(bgcopy_job_set_priority(f, lowered_to), BGCOPY_S_OK);
+    advance_to_us(t + S(3.05));
+    if (lowered_keeps_running) {
+        assert_state(f, BGCOPY_JOB_STATE_TRANSFERRING);
+        assert_state(n, BGCOPY_JOB_STATE_QUEUED);
+    } else {
+        assert_state(f, BGCOPY_JOB_STATE_QUEUED);
+        assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
+    }
+    advance_to_us(t + S(5.05));
+    if (lowered_keeps_running) {
+        assert_state(f, BGCOPY_JOB_STATE_TRANSFERRING);
+        assert_state(n, BGCOPY_JOB_STATE_QUEUED);
+        assert_int_equal(job_bytes(n), 310000);
+    } else {
+        assert_state(f, BGCOPY_JOB_STATE_QUEUED);
+        assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
+        assert_int_equal(job_bytes(f), 310000);
+    }
+    assert_hr_equal(bgcopy_job_cancel(n), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_cancel(f), BGCOPY_S_OK);
+    advance_to_us(t + S(5.05));
+}
+
+static void test_lowering_foreground_job_keeps_one_background_job(void **state)
+{
+    start_sim(10000, 0);
+    lowered_foreground_case(BGCOPY_JOB_PRIORITY_LOW, 0);
+    lowered_foreground_case(BGCOPY_JOB_PRIORITY_NORMAL, 0);
+    lowered_foreground_case(BGCOPY_JOB_PRIORITY_HIGH, 1);
+}
+
+/* A running NORMAL job raised to FOREGROUND keeps running, as a foreground job, and frees the
+ * background slot: the next NORMAL job starts at once. */
+static void test_raising_running_job_to_foreground_frees_background_slot(void **state)
+{
+    bgcopy_job *a, *b;
+
+    start_sim(10000, 0);
+    add_resource(URL_A, 1000000, 100000.0, 1);
+    add_resource(URL_B, 1000000, 100000.0, 2);
+    a = make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    b = make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
+    advance_to_us(S(2.05));
+    assert_hr_equal(bgcopy_job_set_priority(a, BGCOPY_JOB_PRIORITY_FOREGROUND), BGCOPY_S_OK);
+    advance_to_us(S(2.05));
+    assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_int_equal(count_requests(URL_A, "GET"), 1); /* a was not interrupted */
+    advance_to_us(S(10.0));
+    assert_state(a, BGCOPY_JOB_STATE_TRANSFERRED);
+}
+
 /* ---- round robin ----------------------------------------------------------------------------- */
 
 /* time_slice = 10 and two NORMAL jobs of 100 s downloads: the first runs [0, 10), then goes
@@ -551,6 +653,37 @@ static void test_round_robin_between_equal_normal_jobs(void **state)
     assert_int_equal(count_requests(URL_B, "GET"), 2);
 }
 
+/* Three NORMAL jobs with time_slice = 10 take turns in queue order - A, B, C, A, ... - each
+ * job going to the back of the line when its slice ends. */
+static void test_round_robin_rotates_through_three_jobs(void **state)
+{
+    bgcopy_job *j[3];
+    const char *urls[3] = {URL_A, URL_B, URL_C};
+    const char *names[3] = {"a.bin", "b.bin", "c.bin"};
+    int slice, i;
+
+    start_sim(30000, 10);
+    for (i = 0; i < 3; i++) {
+        add_resource(urls[i], 10000000, 100000.0, (uint32_t)i + 1);
+        j[i] = make_job(names[i], BGCOPY_JOB_PRIORITY_NORMAL, urls[i], names[i]);
+    }
+    for (i = 0; i < 3; i++) {
+        assert_hr_equal(bgcopy_job_resume(j[i]), BGCOPY_S_OK);
+    }
+    for (slice = 0; slice < 6; slice++) {
+        advance_to_us(S(10.0 * slice + 5.0));
+        for (i = 0; i < 3; i++) {
+            assert_state(j[i],
+                         i == slice % 3 ? BGCOPY_JOB_STATE_TRANSFERRING : BGCOPY_JOB_STATE_QUEUED);
+        }
+    }
+    /* Each job had two slices of 34 chunks (the last at 59.9 s). */
+    advance_to_us(S(59.95));
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(job_bytes(j[i]), 2040000);
+    }
+}
+
 /* A single NORMAL job with time_slice = 10 keeps running past its slice: nobody waits at its
  * priority, so it is never sent back to QUEUED and its one GET is never interrupted. */
 static void test_single_normal_job_keeps_running_past_slice(void **state)
@@ -591,7 +724,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_low_waits_for_normal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_high_in_transient_error_lets_normal_run, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_raising_queued_job_to_foreground_starts_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lowering_foreground_job_keeps_one_background_job,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_raising_running_job_to_foreground_frees_background_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_robin_between_equal_normal_jobs, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_round_robin_rotates_through_three_jobs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_single_normal_job_keeps_running_past_slice, setup,
                                         teardown),

@@ -32,13 +32,13 @@
 
 /* Compare as unsigned 32-bit so failures print the familiar hex value. */
 #define assert_hr_equal(a, b) assert_int_equal((uint32_t)(a), (uint32_t)(b))
-#define assert_state(job, s) assert_int_equal(job_state(job), (s))
+#define assert_state(job, s)  assert_int_equal(job_state(job), (s))
 
 #define MAX_JOBS 8
-#define URL_A "http://timers.test/a.bin"
-#define URL_B "http://timers.test/b.bin"
-#define URL_C "http://timers.test/c.bin"
-#define DAY 86400.0
+#define URL_A    "http://timers.test/a.bin"
+#define URL_B    "http://timers.test/b.bin"
+#define URL_C    "http://timers.test/c.bin"
+#define DAY      86400.0
 
 static struct env {
     char dir[512]; /* absolute path of the scratch directory */
@@ -135,9 +135,8 @@ static bgcopy_job *make_job(const char *name, bgcopy_job_priority priority, cons
     char local[600];
 
     assert_true(env.njobs < MAX_JOBS);
-    assert_hr_equal(
-        bgcopy_manager_create_job(env.mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job),
-        BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_manager_create_job(env.mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job),
+                    BGCOPY_S_OK);
     env.jobs[env.njobs++] = job;
     local_path(local, sizeof(local), local_name);
     assert_hr_equal(bgcopy_job_add_file(job, url, local), BGCOPY_S_OK);
@@ -173,7 +172,7 @@ static void advance_to_us(int64_t t_us)
     assert_int_equal(now_us(), t_us);
 }
 
-#define S(x) ((int64_t)llround((x) * 1e6)) /* seconds -> microseconds */
+#define S(x) ((int64_t)llround((x)*1e6)) /* seconds -> microseconds */
 
 /* Number of requests with this method for url. */
 static size_t count_requests(const char *url, const char *method)
@@ -213,7 +212,6 @@ static void assert_get(const char *url, size_t index, double time, uint64_t firs
     assert_int_equal(r.status, status);
 }
 
-
 static void add_fault(bgcopy_sim_fault_kind kind, const char *url, uint32_t count, int status,
                       uint64_t after_bytes)
 {
@@ -233,8 +231,8 @@ static uint32_t error_count(bgcopy_job *job)
     return n;
 }
 
-/* The job's current error has this context and code; has_file says whether it names the
- * job's (only) file, whose remote name is then url. */
+/* The job's current error has this context and code, and names the file whose remote name is
+ * url (url NULL: the error concerns no file). */
 static void assert_job_error(bgcopy_job *job, bgcopy_error_context context, bgcopy_hr code,
                              const char *url)
 {
@@ -292,7 +290,7 @@ static double request_time(const char *url, const char *method, size_t index)
     return nth_request(url, method, index).time;
 }
 
-#define assert_time(t, expected) assert_int_equal((int64_t)llround((t) * 1e6), S(expected))
+#define assert_time(t, expected) assert_int_equal((int64_t)llround((t)*1e6), S(expected))
 
 /* ---- MinimumRetryDelay ---------------------------------------------------------------------- */
 
@@ -408,7 +406,8 @@ static void test_minimum_retry_delay_floor_is_five_seconds(void **state)
     assert_int_equal(error_count(t), 3);
 }
 
-/* ---- NoProgressTimeout ------------------------------------------------------------------------ */
+/* ---- NoProgressTimeout ------------------------------------------------------------------------
+ */
 
 /* NoProgressTimeout 3600 s, retry delay 600 s, a server failing forever: the first transient
  * error is at 0 s, retries fail at 600 ... 3000 s, and at 3600 s - the first moment the window
@@ -469,8 +468,7 @@ static void test_progress_resets_no_progress_window(void **state)
     assert_int_equal(error_count(t), 2);
     assert_hr_equal(bgcopy_job_get_progress(t, &p), BGCOPY_S_OK);
     assert_int_equal(p.bytes_transferred, 1000);
-    assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CONNECTION_ERROR,
-                     URL_A);
+    assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CONNECTION_ERROR, URL_A);
 
     bgcopy_sim_clear_faults(env.sim);
     add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
@@ -576,6 +574,58 @@ static void test_resume_in_transient_error_retries_now_and_restarts_window(void 
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(error_count(t), 8);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
+}
+
+/* NoProgressTimeout changed while the window runs applies to that window, which still starts
+ * at the first transient error (0 s): lowered from 14 days to 3,600 s at 100 s, the job fails at
+ * 3,600 s; lowered to 1,000 s at 2,000 s (the window has already run longer), it fails at
+ * once. MinimumRetryDelay changed in TRANSIENT_ERROR applies from the next transient error: the
+ * retry already planned for 600 s stays, the following ones come 60 s apart. */
+static void test_changed_timeouts_in_transient_error(void **state)
+{
+    bgcopy_job *a, *b, *c;
+
+    start_sim(0, NULL);
+    add_resource(URL_A, 1000, 0.0, 1);
+    add_resource(URL_B, 1000, 0.0, 2);
+    add_resource(URL_C, 1000, 0.0, 3);
+    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, NULL, 0, 503, 0);
+    a = make_job("a", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    b = make_job("b", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
+    c = make_job("c", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "c.bin");
+    assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(c), BGCOPY_S_OK);
+
+    advance_to_us(S(100.0));
+    assert_state(a, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    assert_hr_equal(bgcopy_job_set_no_progress_timeout(a, 3600), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_minimum_retry_delay(c, 60), BGCOPY_S_OK);
+
+    advance_to_us(S(599.9));
+    assert_int_equal(count_requests(URL_C, "HEAD"), 1);
+    advance_to_us(S(600.0));
+    assert_int_equal(count_requests(URL_C, "HEAD"), 2);
+    advance_to_us(S(659.9));
+    assert_int_equal(count_requests(URL_C, "HEAD"), 2);
+    advance_to_us(S(660.0));
+    assert_int_equal(count_requests(URL_C, "HEAD"), 3);
+    assert_time(request_time(URL_C, "HEAD", 2), 660.0);
+
+    advance_to_us(S(2000.0));
+    assert_state(b, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    assert_int_equal(error_count(b), 4); /* 0, 600, 1200, 1800 */
+    assert_hr_equal(bgcopy_job_set_no_progress_timeout(b, 1000), BGCOPY_S_OK);
+    advance_to_us(S(2000.0));
+    assert_state(b, BGCOPY_JOB_STATE_ERROR);
+    assert_int_equal(error_count(b), 4);
+    assert_job_error(b, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_B);
+
+    advance_to_us(S(3599.9));
+    assert_state(a, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    advance_to_us(S(3600.0));
+    assert_state(a, BGCOPY_JOB_STATE_ERROR);
+    assert_int_equal(error_count(a), 6);
 }
 
 /* ---- MaximumDownloadTime -------------------------------------------------------------------- */
@@ -761,7 +811,41 @@ static void test_max_download_time_change_applies_to_active_job(void **state)
     assert_state(u, BGCOPY_JOB_STATE_TRANSFERRED);
 }
 
-/* ---- JobInactivityTimeout --------------------------------------------------------------------- */
+/* The MaxDownloadTime policy (manager option max_download_time, 20 s here) is the default of
+ * new jobs; a per-job value overrides it (reference §6, §7). */
+static void test_max_download_time_policy_option(void **state)
+{
+    bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_job *p, *o;
+    uint32_t v;
+
+    mo.max_download_time = 20;
+    start_sim(7000, &mo);
+    add_resource(URL_A, 1000000, 10000.0, 1);
+    add_resource(URL_B, 1000000, 10000.0, 2);
+    p = make_job("policy", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    o = make_job("override", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
+    assert_hr_equal(bgcopy_job_get_maximum_download_time(p, &v), BGCOPY_S_OK);
+    assert_int_equal(v, 20);
+    assert_hr_equal(bgcopy_job_set_maximum_download_time(o, 40), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(p), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(o), BGCOPY_S_OK);
+
+    advance_to_us(S(19.9));
+    assert_state(p, BGCOPY_JOB_STATE_TRANSFERRING);
+    advance_to_us(S(20.0));
+    assert_state(p, BGCOPY_JOB_STATE_ERROR);
+    assert_job_error(p, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
+                     NULL);
+    assert_state(o, BGCOPY_JOB_STATE_TRANSFERRING);
+    advance_to_us(S(39.9));
+    assert_state(o, BGCOPY_JOB_STATE_TRANSFERRING);
+    advance_to_us(S(40.0));
+    assert_state(o, BGCOPY_JOB_STATE_ERROR);
+}
+
+/* ---- JobInactivityTimeout ---------------------------------------------------------------------
+ */
 
 /* A SUSPENDED job nobody touches for 90 days is cancelled: GetJob no longer finds it. */
 static void test_inactive_suspended_job_is_cancelled_after_90_days(void **state)
@@ -932,6 +1016,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_resume_in_transient_error_retries_now_and_restarts_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changed_timeouts_in_transient_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_download_time_expires_and_resume_resets_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_max_download_time_excludes_transient_error, setup,
@@ -942,6 +1027,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_max_download_time_change_applies_to_active_job, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_max_download_time_policy_option, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inactive_suspended_job_is_cancelled_after_90_days,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_inactivity_cancel_deletes_partial_temp_file, setup,

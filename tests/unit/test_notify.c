@@ -33,197 +33,24 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bgcopy.h"
-
-/* Compare as unsigned 32-bit so failures print the familiar hex value. */
-#define assert_hr_equal(a, b) assert_int_equal((uint32_t)(a), (uint32_t)(b))
-#define assert_state(job, s)  assert_int_equal(job_state(job), (s))
+#include "fixture.h"
 
 #define MAX_JOBS 16
 #define URL_A    "http://notify.test/a.bin"
 #define URL_B    "http://notify.test/b.bin"
 #define URL_C    "http://notify.test/c.bin"
-
-static struct env {
-    char dir[512]; /* absolute path of the scratch directory */
-    bgcopy_sim *sim;
-    bgcopy_manager *mgr;
-    bgcopy_manager *mgr2; /* a second user's manager, when a test opens one */
-    bgcopy_job *jobs[MAX_JOBS];
-    int njobs;
-} env;
+#define S(x)     FX_S(x) /* seconds -> microseconds */
 
 /* ---- fixture ----------------------------------------------------------------------------- */
 
 static int setup(void **state)
 {
-    char rel[] = "notify-XXXXXX";
-    char cwd[400];
-
-    memset(&env, 0, sizeof(env));
-    if (mkdtemp(rel) == NULL || getcwd(cwd, sizeof(cwd)) == NULL) {
-        return -1;
-    }
-    snprintf(env.dir, sizeof(env.dir), "%s/%s", cwd, rel);
-    return 0;
+    return fx_setup("notify", MAX_JOBS);
 }
 
 static int teardown(void **state)
 {
-    DIR *d;
-    struct dirent *de;
-    char p[800];
-    int i, rc = 0;
-
-    for (i = 0; i < env.njobs; i++) {
-        bgcopy_job_release(env.jobs[i]);
-    }
-    bgcopy_manager_close(env.mgr);
-    bgcopy_manager_close(env.mgr2);
-    if (bgcopy_sim_destroy(env.sim) != BGCOPY_S_OK) {
-        rc = -1;
-    }
-    d = opendir(env.dir);
-    if (d != NULL) {
-        while ((de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-                snprintf(p, sizeof(p), "%s/%s", env.dir, de->d_name);
-                remove(p);
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(env.dir) != 0) {
-        rc = -1;
-    }
-    memset(&env, 0, sizeof(env));
-    return rc;
-}
-
-/* Creates the simulation (chunk size in bytes; 0: 1 MiB) and a manager on it for user "alice"
- * with the given options (NULL: defaults). */
-static void start_sim(uint32_t chunk, const bgcopy_manager_options *options)
-{
-    bgcopy_sim_options so = BGCOPY_SIM_OPTIONS_INIT;
-    bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
-
-    if (options != NULL) {
-        mo = *options;
-    }
-    so.chunk_size = chunk;
-    assert_hr_equal(bgcopy_sim_create(&so, &env.sim), BGCOPY_S_OK);
-    mo.sim = env.sim;
-    mo.user = "alice";
-    assert_hr_equal(bgcopy_manager_open(&mo, &env.mgr), BGCOPY_S_OK);
-}
-
-static void add_resource(const char *url, uint64_t length, double bandwidth, uint32_t seed)
-{
-    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
-    r.url = url;
-    r.length = length;
-    r.bandwidth = bandwidth;
-    r.seed = seed;
-    r.content = seed == 0 ? BGCOPY_SIM_CONTENT_ZERO : BGCOPY_SIM_CONTENT_PATTERN;
-    assert_hr_equal(bgcopy_sim_add_resource(env.sim, &r), BGCOPY_S_OK);
-}
-
-static void local_path(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", env.dir, name);
-}
-
-/* A SUSPENDED download job of one file, at the given priority, created through mgr. */
-static bgcopy_job *make_job_on(bgcopy_manager *mgr, const char *name, bgcopy_job_priority priority,
-                               const char *url, const char *local_name)
-{
-    bgcopy_job *job = NULL;
-    char local[600];
-
-    assert_true(env.njobs < MAX_JOBS);
-    assert_hr_equal(bgcopy_manager_create_job(mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job),
-                    BGCOPY_S_OK);
-    env.jobs[env.njobs++] = job;
-    if (url != NULL) {
-        local_path(local, sizeof(local), local_name);
-        assert_hr_equal(bgcopy_job_add_file(job, url, local), BGCOPY_S_OK);
-    }
-    assert_hr_equal(bgcopy_job_set_priority(job, priority), BGCOPY_S_OK);
-    return job;
-}
-
-static bgcopy_job *make_job(const char *name, bgcopy_job_priority priority, const char *url,
-                            const char *local_name)
-{
-    return make_job_on(env.mgr, name, priority, url, local_name);
-}
-
-static bgcopy_job_state job_state(bgcopy_job *job)
-{
-    bgcopy_job_state s;
-    assert_hr_equal(bgcopy_job_get_state(job, &s), BGCOPY_S_OK);
-    return s;
-}
-
-static uint64_t job_bytes(bgcopy_job *job)
-{
-    bgcopy_job_progress p;
-    assert_hr_equal(bgcopy_job_get_progress(job, &p), BGCOPY_S_OK);
-    return p.bytes_transferred;
-}
-
-static int64_t now_us(void)
-{
-    return (int64_t)llround(bgcopy_sim_now(env.sim) * 1e6);
-}
-
-/* Advances the virtual clock to the absolute time t_us (microseconds). */
-static void advance_to_us(int64_t t_us)
-{
-    int64_t cur = now_us();
-    assert_true(t_us >= cur);
-    assert_hr_equal(bgcopy_sim_advance(env.sim, (double)(t_us - cur) / 1e6), BGCOPY_S_OK);
-    assert_int_equal(now_us(), t_us);
-}
-
-#define S(x) ((int64_t)llround((x)*1e6)) /* seconds -> microseconds */
-
-/* Number of requests with this method for url. */
-static size_t count_requests(const char *url, const char *method)
-{
-    const bgcopy_sim_request *rq;
-    size_t n = bgcopy_sim_requests(env.sim, &rq), i, c = 0;
-    for (i = 0; i < n; i++) {
-        if (strcmp(rq[i].url, url) == 0 && strcmp(rq[i].method, method) == 0) {
-            c++;
-        }
-    }
-    return c;
-}
-
-/* The index-th (0-based) request with this method for url; fails the test if absent. */
-static bgcopy_sim_request nth_request(const char *url, const char *method, size_t index)
-{
-    const bgcopy_sim_request *rq;
-    size_t n = bgcopy_sim_requests(env.sim, &rq), i, c = 0;
-    for (i = 0; i < n; i++) {
-        if (strcmp(rq[i].url, url) == 0 && strcmp(rq[i].method, method) == 0 && c++ == index) {
-            return rq[i];
-        }
-    }
-    fail_msg("no request #%zu %s %s", index, method, url);
-    return rq[0]; /* not reached */
-}
-
-static void assert_get(const char *url, size_t index, double time, uint64_t first, uint64_t last,
-                       int status)
-{
-    bgcopy_sim_request r = nth_request(url, "GET", index);
-    assert_int_equal((int64_t)llround(r.time * 1e6), S(time));
-    assert_int_equal(r.has_range, 1);
-    assert_int_equal(r.range_first, first);
-    assert_int_equal(r.range_last, last);
-    assert_int_equal(r.status, status);
+    return fx_teardown();
 }
 
 #define GIB        ((uint64_t)1 << 30)
@@ -240,17 +67,7 @@ static void add_resource_ex(const char *url, uint64_t length, double bandwidth, 
     r.content = seed == 0 ? BGCOPY_SIM_CONTENT_ZERO : BGCOPY_SIM_CONTENT_PATTERN;
     r.no_ranges = no_ranges;
     r.no_content_length = no_content_length;
-    assert_hr_equal(bgcopy_sim_add_resource(env.sim, &r), BGCOPY_S_OK);
-}
-
-static void add_fault(bgcopy_sim_fault_kind kind, const char *url, uint32_t count, int status)
-{
-    bgcopy_sim_fault f = BGCOPY_SIM_FAULT_INIT;
-    f.kind = kind;
-    f.url = url;
-    f.count = count;
-    f.status = status;
-    assert_hr_equal(bgcopy_sim_add_fault(env.sim, &f), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_sim_add_resource(fx_env.sim, &r), BGCOPY_S_OK);
 }
 
 static uint32_t notify_flags(bgcopy_job *job)
@@ -294,9 +111,9 @@ static void record(struct calls *log, bgcopy_job *job)
 
     assert_true(log->n < MAX_CALLS);
     c = &log->c[log->n++];
-    c->t_us = now_us();
+    c->t_us = fx_now_us();
     c->job = job;
-    c->state = job_state(job);
+    c->state = fx_job_state(job);
     assert_hr_equal(bgcopy_job_get_progress(job, &p), BGCOPY_S_OK);
     c->bytes = p.bytes_transferred;
     c->files_transferred = p.files_transferred;
@@ -337,8 +154,8 @@ static const bgcopy_callbacks recording = {
  * pointer; returns the queued will_return value. */
 static bgcopy_hr expect_transferred(bgcopy_job *job, void *user)
 {
-    int64_t t_ms = now_us() / 1000;
-    bgcopy_job_state state = job_state(job);
+    int64_t t_ms = fx_now_us() / 1000;
+    bgcopy_job_state state = fx_job_state(job);
 
     check_expected_ptr(job);
     check_expected(t_ms);
@@ -381,9 +198,9 @@ static void test_job_transferred_called_once_on_entry(void **state)
     bgcopy_job *job;
     int user_marker = 0;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    job = make_job("once", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("once", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_int_equal(notify_flags(job), 0x3);
     assert_int_equal(notify_flags(job), BGCOPY_NOTIFY_JOB_TRANSFERRED | BGCOPY_NOTIFY_JOB_ERROR);
     cb.job_transferred = expect_transferred;
@@ -393,12 +210,12 @@ static void test_job_transferred_called_once_on_entry(void **state)
     queue_transferred(job, 1000, &user_marker, BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
 
-    advance_to_us(S(0.999));
+    fx_advance_to_us(S(0.999));
     assert_int_equal(transferred_calls.n, 0);
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(1.0));
+    fx_advance_to_us(S(1.0));
     assert_int_equal(transferred_calls.n, 1);
-    advance_to_us(S(7200.0));
+    fx_advance_to_us(S(7200.0));
     assert_int_equal(transferred_calls.n, 1);
     assert_int_equal(error_calls.n, 0);
     assert_int_equal(modification_calls.n, 0); /* flag 0x8 not set */
@@ -410,17 +227,17 @@ static void test_notify_flags_zero_means_no_callback(void **state)
 {
     bgcopy_job *job;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    job = make_job("silent", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("silent", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_notify_flags(job, 0), BGCOPY_S_OK);
     assert_int_equal(notify_flags(job), 0);
     register_callbacks(job, &recording, NULL);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
     register_callbacks(job, &recording, NULL);
-    advance_to_us(S(200.0));
+    fx_advance_to_us(S(200.0));
     assert_int_equal(transferred_calls.n, 0);
     assert_int_equal(error_calls.n, 0);
     assert_int_equal(modification_calls.n, 0);
@@ -434,10 +251,10 @@ static void test_notify_disable_suppresses_everything(void **state)
     const uint32_t flags = BGCOPY_NOTIFY_DISABLE | BGCOPY_NOTIFY_JOB_TRANSFERRED |
                            BGCOPY_NOTIFY_JOB_ERROR | BGCOPY_NOTIFY_JOB_MODIFICATION;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    ok = make_job("ok", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
-    bad = make_job("bad", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin"); /* 404 */
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    ok = fx_make_job("ok", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    bad = fx_make_job("bad", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin"); /* 404 */
     assert_hr_equal(bgcopy_job_set_notify_flags(ok, flags), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_notify_flags(bad, 0x4 | 0x3), BGCOPY_S_OK);
     assert_int_equal(notify_flags(ok), 0xF);
@@ -446,7 +263,7 @@ static void test_notify_disable_suppresses_everything(void **state)
     register_callbacks(bad, &recording, NULL);
     assert_hr_equal(bgcopy_job_resume(ok), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(bad), BGCOPY_S_OK);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_state(ok, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(bad, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(transferred_calls.n, 0);
@@ -463,9 +280,9 @@ static void test_failing_job_transferred_is_retried_every_interval(void **state)
     bgcopy_job *job;
 
     mo.notify_retry_interval = 30;
-    start_sim(0, &mo);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    job = make_job("stubborn", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("stubborn", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     cb.job_transferred = expect_transferred;
     register_callbacks(job, &cb, NULL);
     queue_transferred(job, 1000, NULL, BGCOPY_E_FAIL);
@@ -475,15 +292,15 @@ static void test_failing_job_transferred_is_retried_every_interval(void **state)
     assert_hr_equal(BGCOPY_E_FAIL, 0x80004005u);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
 
-    advance_to_us(S(30.999));
+    fx_advance_to_us(S(30.999));
     assert_int_equal(transferred_calls.n, 1);
-    advance_to_us(S(60.999));
+    fx_advance_to_us(S(60.999));
     assert_int_equal(transferred_calls.n, 2);
-    advance_to_us(S(90.999));
+    fx_advance_to_us(S(90.999));
     assert_int_equal(transferred_calls.n, 3);
-    advance_to_us(S(91.0));
+    fx_advance_to_us(S(91.0));
     assert_int_equal(transferred_calls.n, 4);
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_int_equal(transferred_calls.n, 4);
 }
 
@@ -495,25 +312,25 @@ static void test_registration_after_transferred_delivers_once(void **state)
     bgcopy_job *job;
     int a = 0, b = 0;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    job = make_job("late", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("late", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
 
     cb.job_transferred = expect_transferred;
     register_callbacks(job, &cb, &a);
     assert_int_equal(transferred_calls.n, 0); /* never inside the API call */
     queue_transferred(job, 20000, &a, BGCOPY_S_OK);
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_int_equal(transferred_calls.n, 1);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_int_equal(transferred_calls.n, 1);
 
     register_callbacks(job, &cb, &b);
     queue_transferred(job, 100000, &b, BGCOPY_S_OK);
-    advance_to_us(S(500.0));
+    fx_advance_to_us(S(500.0));
     assert_int_equal(transferred_calls.n, 2);
 }
 
@@ -522,17 +339,17 @@ static void test_registration_after_error_delivers_job_error(void **state)
 {
     bgcopy_job *job;
 
-    start_sim(0, NULL);
-    job = make_job("late-error", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin"); /* 404 */
+    fx_start_sim(0, NULL);
+    job = fx_make_job("late-error", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin"); /* 404 */
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(job, BGCOPY_JOB_STATE_ERROR);
     register_callbacks(job, &recording, NULL);
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_int_equal(error_calls.n, 1);
     assert_ms(error_calls.c[0].t_us, 10000);
     assert_int_equal(error_calls.c[0].state, BGCOPY_JOB_STATE_ERROR);
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_int_equal(error_calls.n, 1);
     assert_int_equal(transferred_calls.n, 0);
 }
@@ -545,16 +362,16 @@ static void test_last_registration_wins(void **state)
     bgcopy_job *job;
     int a = 0, b = 0;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    job = make_job("replaced", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("replaced", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     first.job_transferred = rec_transferred;
     second.job_transferred = expect_transferred;
     register_callbacks(job, &first, &a);
     register_callbacks(job, &second, &b);
     queue_transferred(job, 1000, &b, BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_int_equal(transferred_calls.n, 1); /* recorded by expect_transferred only */
 }
 
@@ -567,9 +384,9 @@ static void test_null_callbacks_clear_registration(void **state)
     void *user = NULL;
     int registered = -1, marker = 0;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    job = make_job("cleared", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("cleared", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_get_notify_callbacks(job, &registered, NULL, NULL), BGCOPY_S_OK);
     assert_int_equal(registered, 0);
 
@@ -592,12 +409,12 @@ static void test_null_callbacks_clear_registration(void **state)
     assert_null(user);
 
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_int_equal(transferred_calls.n, 0);
 
     register_callbacks(job, &recording, &marker);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_int_equal(transferred_calls.n, 1);
     assert_ms(transferred_calls.c[0].t_us, 100000);
 }
@@ -612,7 +429,7 @@ static bgcopy_hr complete_in_callback(bgcopy_job *job, void *user)
 {
     record(&transferred_calls, job);
     complete_hr = bgcopy_job_complete(job);
-    complete_t_us = now_us();
+    complete_t_us = fx_now_us();
     return BGCOPY_S_OK;
 }
 
@@ -625,9 +442,9 @@ static void test_complete_inside_job_transferred(void **state)
     FILE *f;
     int i;
 
-    start_sim(10000, NULL);
-    add_resource(URL_A, 100000, 100000.0, 3);
-    job = make_job("self-complete", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(10000, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 3);
+    job = fx_make_job("self-complete", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_get_id(job, &id), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_notify_flags(job, BGCOPY_NOTIFY_JOB_TRANSFERRED |
                                                          BGCOPY_NOTIFY_JOB_ERROR |
@@ -640,7 +457,7 @@ static void test_complete_inside_job_transferred(void **state)
     register_callbacks(job, &cb, NULL);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
 
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_int_equal(transferred_calls.n, 1);
     assert_ms(transferred_calls.c[0].t_us, 1000);
     assert_int_equal(transferred_calls.c[0].state, BGCOPY_JOB_STATE_TRANSFERRED);
@@ -653,9 +470,9 @@ static void test_complete_inside_job_transferred(void **state)
         assert_true(modification_calls.c[i].t_us <= complete_t_us);
         assert_int_not_equal(modification_calls.c[i].state, BGCOPY_JOB_STATE_ACKNOWLEDGED);
     }
-    assert_hr_equal(bgcopy_manager_get_job(env.mgr, &id, &found), BGCOPY_E_NOT_FOUND);
+    assert_hr_equal(bgcopy_manager_get_job(fx_env.mgr, &id, &found), BGCOPY_E_NOT_FOUND);
 
-    local_path(local, sizeof(local), "a.bin");
+    fx_local_path(local, sizeof(local), "a.bin");
     f = fopen(local, "rb");
     assert_non_null(f);
     for (i = 0; i < 100000; i++) {
@@ -700,8 +517,8 @@ static bgcopy_hr inspect_error(bgcopy_job *job, bgcopy_error *err, void *user)
     char *s = NULL;
 
     seen->calls++;
-    seen->t_us = now_us();
-    seen->state = job_state(job);
+    seen->t_us = fx_now_us();
+    seen->state = fx_job_state(job);
     seen->get_error_hr = bgcopy_error_get_error(err, &seen->context, &seen->code);
     seen->get_file_hr = bgcopy_error_get_file(err, &file);
     if (file != NULL) {
@@ -738,14 +555,14 @@ static void test_job_error_on_entry_to_error(void **state)
     char local[600];
 
     memset(&seen, 0, sizeof(seen));
-    start_sim(0, NULL);
-    job = make_job("missing", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin"); /* no resource */
+    fx_start_sim(0, NULL);
+    job = fx_make_job("missing", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin"); /* no resource */
     cb.job_transferred = rec_transferred;
     cb.job_error = inspect_error;
     register_callbacks(job, &cb, &seen);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
 
-    advance_to_us(S(5.0));
+    fx_advance_to_us(S(5.0));
     assert_state(job, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(seen.calls, 1);
     assert_ms(seen.t_us, 0);
@@ -756,7 +573,7 @@ static void test_job_error_on_entry_to_error(void **state)
     assert_hr_equal(seen.code, 0x80190194u);
     assert_hr_equal(seen.get_file_hr, BGCOPY_S_OK);
     assert_string_equal(seen.remote, URL_A);
-    local_path(local, sizeof(local), "a.bin");
+    fx_local_path(local, sizeof(local), "a.bin");
     assert_string_equal(seen.local, local);
     assert_int_equal(seen.progress.bytes_total, BGCOPY_SIZE_UNKNOWN);
     assert_int_equal(seen.progress.bytes_transferred, 0);
@@ -767,7 +584,7 @@ static void test_job_error_on_entry_to_error(void **state)
                         bgcopy_hr_message(BGCOPY_E_ERROR_CONTEXT_REMOTE_FILE));
     assert_string_equal(seen.protocol, "http");
 
-    advance_to_us(S(3600.0));
+    fx_advance_to_us(S(3600.0));
     assert_int_equal(seen.calls, 1);
     assert_int_equal(transferred_calls.n, 0);
 }
@@ -778,18 +595,18 @@ static void test_transient_error_never_calls_job_error(void **state)
 {
     bgcopy_job *job;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 1, 503);
-    job = make_job("flaky", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 1, 503, 0);
+    job = fx_make_job("flaky", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_minimum_retry_delay(job, 5), BGCOPY_S_OK);
     register_callbacks(job, &recording, NULL);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
 
-    advance_to_us(S(4.9));
+    fx_advance_to_us(S(4.9));
     assert_state(job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_calls.n, 0);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_int_equal(error_calls.n, 0);
     assert_int_equal(transferred_calls.n, 1);
@@ -805,24 +622,24 @@ static void test_job_error_on_no_progress_expiry(void **state)
     bgcopy_job *job;
 
     memset(&seen, 0, sizeof(seen));
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503);
-    job = make_job("expiring", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    job = fx_make_job("expiring", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(job, 3600), BGCOPY_S_OK);
     cb.job_error = inspect_error;
     register_callbacks(job, &cb, &seen);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
 
-    advance_to_us(S(3599.9));
+    fx_advance_to_us(S(3599.9));
     assert_int_equal(seen.calls, 0);
-    advance_to_us(S(3600.0));
+    fx_advance_to_us(S(3600.0));
     assert_int_equal(seen.calls, 1);
     assert_ms(seen.t_us, 3600000);
     assert_int_equal(seen.state, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(seen.context, BGCOPY_ERROR_CONTEXT_REMOTE_FILE);
     assert_hr_equal(seen.code, BGCOPY_E_HTTP_ERROR_503);
-    advance_to_us(S(7200.0));
+    fx_advance_to_us(S(7200.0));
     assert_int_equal(seen.calls, 1);
 }
 
@@ -832,7 +649,7 @@ static bgcopy_hr file_in_order(bgcopy_job *job, bgcopy_file *file, void *user)
 {
     bgcopy_file_progress p;
     char *remote = NULL;
-    int64_t t_ms = now_us() / 1000;
+    int64_t t_ms = fx_now_us() / 1000;
 
     function_called();
     assert_hr_equal(bgcopy_file_get_remote_name(file, &remote), BGCOPY_S_OK);
@@ -848,7 +665,7 @@ static bgcopy_hr file_in_order(bgcopy_job *job, bgcopy_file *file, void *user)
 
 static bgcopy_hr job_after_files(bgcopy_job *job, void *user)
 {
-    int64_t t_ms = now_us() / 1000;
+    int64_t t_ms = fx_now_us() / 1000;
     function_called();
     check_expected(t_ms);
     record(&transferred_calls, job);
@@ -864,14 +681,14 @@ static void test_file_transferred_in_order_before_job_transferred(void **state)
     char l1[600], l2[600], l3[600];
     bgcopy_job *job;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    add_resource(URL_B, 100000, 100000.0, 2);
-    add_resource(URL_C, 100000, 100000.0, 3);
-    job = make_job("three", BGCOPY_JOB_PRIORITY_NORMAL, NULL, NULL);
-    local_path(l1, sizeof(l1), "1.bin");
-    local_path(l2, sizeof(l2), "2.bin");
-    local_path(l3, sizeof(l3), "3.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    fx_add_resource(URL_B, 100000, 100000.0, 2);
+    fx_add_resource(URL_C, 100000, 100000.0, 3);
+    job = fx_make_job("three", BGCOPY_JOB_PRIORITY_NORMAL, NULL, NULL);
+    fx_local_path(l1, sizeof(l1), "1.bin");
+    fx_local_path(l2, sizeof(l2), "2.bin");
+    fx_local_path(l3, sizeof(l3), "3.bin");
     files[0].remote_name = URL_A;
     files[0].local_name = l1;
     files[1].remote_name = URL_B;
@@ -902,7 +719,7 @@ static void test_file_transferred_in_order_before_job_transferred(void **state)
     expect_value(job_after_files, t_ms, 3000);
 
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_int_equal(transferred_calls.n, 1);
     assert_int_equal(error_calls.n, 0);
@@ -916,7 +733,7 @@ static void test_file_transferred_in_order_before_job_transferred(void **state)
 static bgcopy_hr file_fails_first(bgcopy_job *job, bgcopy_file *file, void *user)
 {
     char *remote = NULL;
-    int64_t t_ms = now_us() / 1000;
+    int64_t t_ms = fx_now_us() / 1000;
 
     function_called();
     assert_hr_equal(bgcopy_file_get_remote_name(file, &remote), BGCOPY_S_OK);
@@ -937,14 +754,14 @@ static void test_failing_file_transferred_is_retried_and_serialized(void **state
     int i;
 
     mo.notify_retry_interval = 30;
-    start_sim(0, &mo);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    add_resource(URL_B, 100000, 100000.0, 2);
-    add_resource(URL_C, 100000, 100000.0, 3);
-    job = make_job("serial", BGCOPY_JOB_PRIORITY_NORMAL, NULL, NULL);
-    local_path(l1, sizeof(l1), "1.bin");
-    local_path(l2, sizeof(l2), "2.bin");
-    local_path(l3, sizeof(l3), "3.bin");
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    fx_add_resource(URL_B, 100000, 100000.0, 2);
+    fx_add_resource(URL_C, 100000, 100000.0, 3);
+    job = fx_make_job("serial", BGCOPY_JOB_PRIORITY_NORMAL, NULL, NULL);
+    fx_local_path(l1, sizeof(l1), "1.bin");
+    fx_local_path(l2, sizeof(l2), "2.bin");
+    fx_local_path(l3, sizeof(l3), "3.bin");
     files[0].remote_name = URL_A;
     files[0].local_name = l1;
     files[1].remote_name = URL_B;
@@ -971,10 +788,10 @@ static void test_failing_file_transferred_is_retried_and_serialized(void **state
     expect_value(job_after_files, t_ms, 31000);
 
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(30.0));
+    fx_advance_to_us(S(30.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_int_equal(transferred_calls.n, 0);
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_int_equal(transferred_calls.n, 1);
 }
 
@@ -983,7 +800,7 @@ static void test_failing_file_transferred_is_retried_and_serialized(void **state
  * S_OK at once (nothing can happen before the retry) and the clock stays at 1 s. */
 static bgcopy_hr file_fails_once(bgcopy_job *job, bgcopy_file *file, void *user)
 {
-    int64_t t_ms = now_us() / 1000;
+    int64_t t_ms = fx_now_us() / 1000;
     function_called();
     check_expected(t_ms);
     return (bgcopy_hr)(uint32_t)mock();
@@ -996,9 +813,9 @@ static void test_job_transferred_waits_for_file_transferred_retry(void **state)
     bgcopy_job *job;
 
     mo.notify_retry_interval = 30;
-    start_sim(0, &mo);
-    add_resource(URL_A, 100000, 100000.0, 1);
-    job = make_job("single", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("single", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_notify_flags(job, BGCOPY_NOTIFY_FILE_TRANSFERRED |
                                                          BGCOPY_NOTIFY_JOB_TRANSFERRED),
                     BGCOPY_S_OK);
@@ -1015,13 +832,13 @@ static void test_job_transferred_waits_for_file_transferred_retry(void **state)
     expect_value(job_after_files, t_ms, 31000);
 
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    assert_hr_equal(bgcopy_sim_run_until_idle(env.sim), BGCOPY_S_OK);
-    assert_int_equal(now_us(), S(1.0));
+    assert_hr_equal(bgcopy_sim_run_until_idle(fx_env.sim), BGCOPY_S_OK);
+    assert_int_equal(fx_now_us(), S(1.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_int_equal(transferred_calls.n, 0);
-    advance_to_us(S(30.999));
+    fx_advance_to_us(S(30.999));
     assert_int_equal(transferred_calls.n, 0);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_int_equal(transferred_calls.n, 1);
 }
 
@@ -1037,25 +854,25 @@ static void test_job_modification_reports_changes_but_not_transferred(void **sta
     bgcopy_job *job;
     int i, saw_queued = 0, saw_transferring = 0;
 
-    start_sim(10000, NULL);
-    add_resource(URL_A, 100000, 10000.0, 1);
-    job = make_job("watched", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(10000, NULL);
+    fx_add_resource(URL_A, 100000, 10000.0, 1);
+    job = fx_make_job("watched", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_notify_flags(job, BGCOPY_NOTIFY_JOB_MODIFICATION), BGCOPY_S_OK);
     register_callbacks(job, &recording, NULL);
 
     assert_hr_equal(bgcopy_job_set_description(job, "now watched"), BGCOPY_S_OK);
-    advance_to_us(S(1.0));
+    fx_advance_to_us(S(1.0));
     assert_int_equal(modification_calls.n, 1);
     assert_ms(modification_calls.c[0].t_us, 0);
     assert_int_equal(modification_calls.c[0].state, BGCOPY_JOB_STATE_SUSPENDED);
 
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(10.95));
+    fx_advance_to_us(S(10.95));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(job), 100000);
-    advance_to_us(S(11.0));
+    assert_int_equal(fx_job_bytes(job), 100000);
+    fx_advance_to_us(S(11.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
-    advance_to_us(S(600.0));
+    fx_advance_to_us(S(600.0));
 
     assert_true(modification_calls.n >= 3);
     for (i = 0; i < modification_calls.n; i++) {
@@ -1087,10 +904,10 @@ static void test_no_job_modification_for_entry_into_transferred_or_error(void **
     const int64_t end_us = 10 * 333333;
     int i;
 
-    start_sim(10000, NULL);
-    add_resource(URL_A, 100000, 30000.0, 1);
-    ok = make_job("ok", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
-    bad = make_job("bad", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin"); /* 404 */
+    fx_start_sim(10000, NULL);
+    fx_add_resource(URL_A, 100000, 30000.0, 1);
+    ok = fx_make_job("ok", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    bad = fx_make_job("bad", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin"); /* 404 */
     assert_hr_equal(bgcopy_job_set_notify_flags(ok, 0xB), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_notify_flags(bad, 0xB), BGCOPY_S_OK);
     register_callbacks(ok, &recording, NULL);
@@ -1098,11 +915,11 @@ static void test_no_job_modification_for_entry_into_transferred_or_error(void **
     assert_hr_equal(bgcopy_job_resume(ok), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(bad), BGCOPY_S_OK);
 
-    advance_to_us(end_us - 1);
+    fx_advance_to_us(end_us - 1);
     assert_state(ok, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(end_us);
+    fx_advance_to_us(end_us);
     assert_state(ok, BGCOPY_JOB_STATE_TRANSFERRED);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
 
     assert_int_equal(transferred_calls.n, 1);
     assert_int_equal(transferred_calls.c[0].t_us, end_us);
@@ -1128,9 +945,9 @@ static void check_coalesced(uint32_t interval_ms, int max_calls)
     int i;
 
     reset_logs();
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    job = make_job("chatty", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A,
-                   interval_ms == 500 ? "a.bin" : "b.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    job = fx_make_job("chatty", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A,
+                      interval_ms == 500 ? "a.bin" : "b.bin");
     assert_hr_equal(bgcopy_job_set_notify_flags(job, BGCOPY_NOTIFY_JOB_MODIFICATION), BGCOPY_S_OK);
     if (interval_ms != 500) {
         bgcopy_job_property_value v;
@@ -1141,7 +958,7 @@ static void check_coalesced(uint32_t interval_ms, int max_calls)
     }
     register_callbacks(job, &recording, NULL);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(now_us() + S(10.0));
+    fx_advance_to_us(fx_now_us() + S(10.0));
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
 
     assert_true(modification_calls.n >= 2);
@@ -1156,13 +973,13 @@ static void test_job_modification_is_coalesced(void **state)
 {
     bgcopy_job_property_value v;
 
-    start_sim(1000, NULL);
+    fx_start_sim(1000, NULL);
     check_coalesced(500, 21);
     assert_hr_equal(bgcopy_job_get_property(
-                        env.jobs[0], BGCOPY_JOB_PROPERTY_MINIMUM_NOTIFICATION_INTERVAL_MS, &v),
+                        fx_env.jobs[0], BGCOPY_JOB_PROPERTY_MINIMUM_NOTIFICATION_INTERVAL_MS, &v),
                     BGCOPY_S_OK);
     assert_int_equal(v.dword, 500);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     check_coalesced(2000, 6);
 }
 
@@ -1172,7 +989,7 @@ static void test_job_modification_is_coalesced(void **state)
 static bgcopy_hr busy_transferred(bgcopy_job *job, void *user)
 {
     record(&transferred_calls, job);
-    bgcopy_sim_callback_busy(env.sim, 100.0);
+    bgcopy_sim_callback_busy(fx_env.sim, 100.0);
     return BGCOPY_S_OK;
 }
 
@@ -1186,7 +1003,7 @@ static void make_busy_jobs(bgcopy_manager *mgr, bgcopy_job **jobs, int n, const 
     int i;
     for (i = 0; i < n; i++) {
         snprintf(name, sizeof(name), "%s%d.bin", prefix, i);
-        jobs[i] = make_job_on(mgr, name, BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, name);
+        jobs[i] = fx_make_job_on(mgr, name, BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, name);
         register_callbacks(jobs[i], &busy_callbacks, NULL);
     }
 }
@@ -1211,13 +1028,13 @@ static void test_four_notifications_in_flight_per_user(void **state)
     bgcopy_job *jobs[5];
     int i;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    make_busy_jobs(env.mgr, jobs, 5, "j");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    make_busy_jobs(fx_env.mgr, jobs, 5, "j");
     for (i = 0; i < 5; i++) {
         assert_hr_equal(bgcopy_job_resume(jobs[i]), BGCOPY_S_OK);
     }
-    advance_to_us(S(99.9));
+    fx_advance_to_us(S(99.9));
     for (i = 0; i < 5; i++) {
         assert_state(jobs[i], BGCOPY_JOB_STATE_TRANSFERRED);
     }
@@ -1225,7 +1042,7 @@ static void test_four_notifications_in_flight_per_user(void **state)
     for (i = 0; i < 4; i++) {
         assert_int_equal(entered_ms(jobs[i]), 0);
     }
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_int_equal(transferred_calls.n, 5);
     assert_int_equal(entered_ms(jobs[4]), 100000);
 }
@@ -1239,13 +1056,13 @@ static void test_notify_max_in_flight_option(void **state)
     int i;
 
     mo.notify_max_in_flight = 2;
-    start_sim(0, &mo);
-    add_resource(URL_A, 1000, 0.0, 1);
-    make_busy_jobs(env.mgr, jobs, 5, "j");
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    make_busy_jobs(fx_env.mgr, jobs, 5, "j");
     for (i = 0; i < 5; i++) {
         assert_hr_equal(bgcopy_job_resume(jobs[i]), BGCOPY_S_OK);
     }
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_int_equal(transferred_calls.n, 5);
     for (i = 0; i < 5; i++) {
         assert_int_equal(entered_ms(jobs[i]), expected[i]);
@@ -1261,13 +1078,13 @@ static void test_in_flight_limit_is_per_user(void **state)
     char *owner = NULL;
     int i;
 
-    start_sim(0, NULL);
-    mo.sim = env.sim;
+    fx_start_sim(0, NULL);
+    mo.sim = fx_env.sim;
     mo.user = "bob";
-    assert_hr_equal(bgcopy_manager_open(&mo, &env.mgr2), BGCOPY_S_OK);
-    add_resource(URL_A, 1000, 0.0, 1);
-    make_busy_jobs(env.mgr, alice, 5, "alice");
-    make_busy_jobs(env.mgr2, bob, 1, "bob");
+    assert_hr_equal(bgcopy_manager_open(&mo, &fx_env.mgr2), BGCOPY_S_OK);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    make_busy_jobs(fx_env.mgr, alice, 5, "alice");
+    make_busy_jobs(fx_env.mgr2, bob, 1, "bob");
     assert_hr_equal(bgcopy_job_get_owner(bob[0], &owner), BGCOPY_S_OK);
     assert_string_equal(owner, "bob");
     bgcopy_free(owner);
@@ -1276,14 +1093,14 @@ static void test_in_flight_limit_is_per_user(void **state)
     }
     assert_hr_equal(bgcopy_job_resume(bob[0]), BGCOPY_S_OK);
 
-    advance_to_us(S(50.0));
+    fx_advance_to_us(S(50.0));
     assert_int_equal(transferred_calls.n, 5);
     assert_int_equal(entered_ms(bob[0]), 0);
     for (i = 0; i < 4; i++) {
         assert_int_equal(entered_ms(alice[i]), 0);
     }
     assert_int_equal(calls_for(&transferred_calls, alice[4]), 0);
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_int_equal(transferred_calls.n, 6);
     assert_int_equal(entered_ms(alice[4]), 100000);
 }
@@ -1400,12 +1217,12 @@ static void test_seed_handler_under_2gib_switches_to_foreground(void **state)
     int i;
 
     memset(&out, 0, sizeof(out));
-    start_sim(0, NULL);
+    fx_start_sim(0, NULL);
     add_resource_ex(URL_A, 1000000, 0.0, 9, 1, 0);
-    job = make_job("small", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    job = fx_make_job("small", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     register_callbacks(job, &seed_callbacks, &out);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
 
     assert_int_equal(out.calls, 1);
     assert_int_equal(out.context, BGCOPY_ERROR_CONTEXT_REMOTE_FILE);
@@ -1423,17 +1240,17 @@ static void test_seed_handler_under_2gib_switches_to_foreground(void **state)
 
     /* HEAD, ranged GET answered 200 (refused), then HEAD and ranged GET answered 200 again,
      * which the foreground job accepts. */
-    assert_int_equal(count_requests(URL_A, "HEAD"), 2);
-    assert_int_equal(count_requests(URL_A, "GET"), 2);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 2);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 2);
     for (i = 0; i < 2; i++) {
-        r = nth_request(URL_A, "GET", (size_t)i);
+        r = fx_nth_request(URL_A, "GET", (size_t)i);
         assert_int_equal(r.has_range, 1);
         assert_int_equal(r.range_first, 0);
         assert_int_equal(r.range_last, 999999);
         assert_int_equal(r.status, 200);
     }
 
-    local_path(local, sizeof(local), "a.bin");
+    fx_local_path(local, sizeof(local), "a.bin");
     f = fopen(local, "rb");
     assert_non_null(f);
     for (i = 0; i < 1000000; i++) {
@@ -1455,12 +1272,12 @@ static void test_seed_handler_over_2gib_leaves_error(void **state)
     bgcopy_job *job;
 
     memset(&out, 0, sizeof(out));
-    start_sim(0, NULL);
+    fx_start_sim(0, NULL);
     add_resource_ex(URL_A, 3 * GIB, 0.0, 0, 1, 0); /* ZERO content */
-    job = make_job("huge", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    job = fx_make_job("huge", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     register_callbacks(job, &seed_callbacks, &out);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
 
     assert_int_equal(out.calls, 1);
     assert_hr_equal(out.code, BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT);
@@ -1472,15 +1289,15 @@ static void test_seed_handler_over_2gib_leaves_error(void **state)
     assert_string_equal(out.description, bgcopy_hr_message(BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT));
     assert_state(job, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(job_priority(job), BGCOPY_JOB_PRIORITY_NORMAL);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
-    assert_int_equal(count_requests(URL_A, "GET"), 1);
-    assert_get(URL_A, 0, 0.0, 0, 2 * GIB - 1, 200);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 1);
+    fx_assert_get(URL_A, 0, 0.0, 0, 2 * GIB - 1, 200);
 
-    advance_to_us(S(3600.0));
+    fx_advance_to_us(S(3600.0));
     assert_state(job, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(out.calls, 1);
     assert_int_equal(out.transferred_calls, 0);
-    assert_int_equal(count_requests(URL_A, "GET"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 1);
 }
 
 /* Size unknown: the seed's first branch (BytesTotal == BG_SIZE_UNKNOWN with
@@ -1502,12 +1319,12 @@ static void test_seed_handler_unknown_size_leaves_error(void **state)
 
     memset(&out, 0, sizeof(out));
     memset(&seen, 0, sizeof(seen));
-    start_sim(0, NULL);
+    fx_start_sim(0, NULL);
     add_resource_ex(URL_A, 1000000, 0.0, 9, 1, 1); /* no ranges, no Content-Length */
-    job = make_job("dynamic", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    job = fx_make_job("dynamic", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     register_callbacks(job, &seed_callbacks, &out);
     assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
 
     assert_int_equal(out.calls, 1);
     assert_hr_equal(out.code, 0x80200011u);
@@ -1519,14 +1336,14 @@ static void test_seed_handler_unknown_size_leaves_error(void **state)
     assert_string_equal(out.description, bgcopy_hr_message(BGCOPY_E_MISSING_FILE_SIZE));
     assert_state(job, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(job_priority(job), BGCOPY_JOB_PRIORITY_NORMAL);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
-    assert_int_equal(count_requests(URL_A, "GET"), 0);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 0);
 
     /* The size the seed would test is indeed unknown: register a second time (at least once:
      * JobError is delivered again) with a callback that reads the file's progress. */
     cb.job_error = inspect_error;
     register_callbacks(job, &cb, &seen);
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_int_equal(seen.calls, 1);
     assert_hr_equal(seen.code, BGCOPY_E_MISSING_FILE_SIZE);
     assert_hr_equal(seen.get_file_hr, BGCOPY_S_OK);

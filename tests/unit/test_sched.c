@@ -27,183 +27,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bgcopy.h"
-
-/* Compare as unsigned 32-bit so failures print the familiar hex value. */
-#define assert_hr_equal(a, b) assert_int_equal((uint32_t)(a), (uint32_t)(b))
-#define assert_state(job, s)  assert_int_equal(job_state(job), (s))
+#include "fixture.h"
 
 #define MAX_JOBS 8
 #define URL_A    "http://sched.test/a.bin"
 #define URL_B    "http://sched.test/b.bin"
 #define URL_C    "http://sched.test/c.bin"
-
-static struct env {
-    char dir[512]; /* absolute path of the scratch directory */
-    bgcopy_sim *sim;
-    bgcopy_manager *mgr;
-    bgcopy_job *jobs[MAX_JOBS];
-    int njobs;
-} env;
+#define S(x)     FX_S(x) /* seconds -> microseconds */
 
 /* ---- fixture ----------------------------------------------------------------------------- */
 
 static int setup(void **state)
 {
-    char rel[] = "sched-XXXXXX";
-    char cwd[400];
-
-    memset(&env, 0, sizeof(env));
-    if (mkdtemp(rel) == NULL || getcwd(cwd, sizeof(cwd)) == NULL) {
-        return -1;
-    }
-    snprintf(env.dir, sizeof(env.dir), "%s/%s", cwd, rel);
-    return 0;
+    return fx_setup("sched", MAX_JOBS);
 }
 
 static int teardown(void **state)
 {
-    DIR *d;
-    struct dirent *de;
-    char p[800];
-    int i, rc = 0;
-
-    for (i = 0; i < env.njobs; i++) {
-        bgcopy_job_release(env.jobs[i]);
-    }
-    bgcopy_manager_close(env.mgr);
-    if (bgcopy_sim_destroy(env.sim) != BGCOPY_S_OK) {
-        rc = -1;
-    }
-    d = opendir(env.dir);
-    if (d != NULL) {
-        while ((de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-                snprintf(p, sizeof(p), "%s/%s", env.dir, de->d_name);
-                remove(p);
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(env.dir) != 0) {
-        rc = -1;
-    }
-    memset(&env, 0, sizeof(env));
-    return rc;
+    return fx_teardown();
 }
 
 /* Creates the simulation (chunk size in bytes) and a manager for user "alice" on it. */
 static void start_sim(uint32_t chunk, uint32_t time_slice)
 {
-    bgcopy_sim_options so = BGCOPY_SIM_OPTIONS_INIT;
     bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
 
-    so.chunk_size = chunk;
-    assert_hr_equal(bgcopy_sim_create(&so, &env.sim), BGCOPY_S_OK);
-    mo.sim = env.sim;
-    mo.user = "alice";
     mo.time_slice = time_slice;
-    assert_hr_equal(bgcopy_manager_open(&mo, &env.mgr), BGCOPY_S_OK);
-}
-
-static void add_resource(const char *url, uint64_t length, double bandwidth, uint32_t seed)
-{
-    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
-    r.url = url;
-    r.length = length;
-    r.bandwidth = bandwidth;
-    r.seed = seed;
-    assert_hr_equal(bgcopy_sim_add_resource(env.sim, &r), BGCOPY_S_OK);
-}
-
-static void local_path(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", env.dir, name);
-}
-
-/* A SUSPENDED download job of one file, at the given priority. */
-static bgcopy_job *make_job(const char *name, bgcopy_job_priority priority, const char *url,
-                            const char *local_name)
-{
-    bgcopy_job *job = NULL;
-    char local[600];
-
-    assert_true(env.njobs < MAX_JOBS);
-    assert_hr_equal(bgcopy_manager_create_job(env.mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job),
-                    BGCOPY_S_OK);
-    env.jobs[env.njobs++] = job;
-    local_path(local, sizeof(local), local_name);
-    assert_hr_equal(bgcopy_job_add_file(job, url, local), BGCOPY_S_OK);
-    assert_hr_equal(bgcopy_job_set_priority(job, priority), BGCOPY_S_OK);
-    return job;
-}
-
-static bgcopy_job_state job_state(bgcopy_job *job)
-{
-    bgcopy_job_state s;
-    assert_hr_equal(bgcopy_job_get_state(job, &s), BGCOPY_S_OK);
-    return s;
-}
-
-static uint64_t job_bytes(bgcopy_job *job)
-{
-    bgcopy_job_progress p;
-    assert_hr_equal(bgcopy_job_get_progress(job, &p), BGCOPY_S_OK);
-    return p.bytes_transferred;
-}
-
-static int64_t now_us(void)
-{
-    return (int64_t)llround(bgcopy_sim_now(env.sim) * 1e6);
-}
-
-/* Advances the virtual clock to the absolute time t_us (microseconds). */
-static void advance_to_us(int64_t t_us)
-{
-    int64_t cur = now_us();
-    assert_true(t_us >= cur);
-    assert_hr_equal(bgcopy_sim_advance(env.sim, (double)(t_us - cur) / 1e6), BGCOPY_S_OK);
-    assert_int_equal(now_us(), t_us);
-}
-
-#define S(x) ((int64_t)llround((x)*1e6)) /* seconds -> microseconds */
-
-/* Number of requests with this method for url. */
-static size_t count_requests(const char *url, const char *method)
-{
-    const bgcopy_sim_request *rq;
-    size_t n = bgcopy_sim_requests(env.sim, &rq), i, c = 0;
-    for (i = 0; i < n; i++) {
-        if (strcmp(rq[i].url, url) == 0 && strcmp(rq[i].method, method) == 0) {
-            c++;
-        }
-    }
-    return c;
-}
-
-/* The index-th (0-based) request with this method for url; fails the test if absent. */
-static bgcopy_sim_request nth_request(const char *url, const char *method, size_t index)
-{
-    const bgcopy_sim_request *rq;
-    size_t n = bgcopy_sim_requests(env.sim, &rq), i, c = 0;
-    for (i = 0; i < n; i++) {
-        if (strcmp(rq[i].url, url) == 0 && strcmp(rq[i].method, method) == 0 && c++ == index) {
-            return rq[i];
-        }
-    }
-    fail_msg("no request #%zu %s %s", index, method, url);
-    return rq[0]; /* not reached */
-}
-
-static void assert_get(const char *url, size_t index, double time, uint64_t first, uint64_t last,
-                       int status)
-{
-    bgcopy_sim_request r = nth_request(url, "GET", index);
-    assert_int_equal((int64_t)llround(r.time * 1e6), S(time));
-    assert_int_equal(r.has_range, 1);
-    assert_int_equal(r.range_first, first);
-    assert_int_equal(r.range_last, last);
-    assert_int_equal(r.status, status);
+    fx_start_sim(chunk, &mo);
 }
 
 /* The local file holds the PATTERN bytes of seed. */
@@ -214,7 +64,7 @@ static void assert_pattern_file(const char *name, uint64_t length, uint32_t seed
     uint64_t i;
     int c;
 
-    local_path(local, sizeof(local), name);
+    fx_local_path(local, sizeof(local), name);
     f = fopen(local, "rb");
     assert_non_null(f);
     for (i = 0; i < length; i++) {
@@ -238,38 +88,38 @@ static void test_foreground_jobs_run_concurrently(void **state)
 
     /* 1,000,000 bytes at 100,000 B/s in chunks of 10,000: a chunk every 0.1 s, 10 s in all. */
     start_sim(10000, 0);
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 1000000, 100000.0, 2);
-    a = make_job("fg-a", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
-    b = make_job("fg-b", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 1000000, 100000.0, 2);
+    a = fx_make_job("fg-a", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    b = fx_make_job("fg-b", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
     assert_state(a, BGCOPY_JOB_STATE_QUEUED);
     assert_state(b, BGCOPY_JOB_STATE_QUEUED);
 
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_A, 0, 0.0, 0, 999999, 206);
-    assert_get(URL_B, 0, 0.0, 0, 999999, 206);
+    fx_assert_get(URL_A, 0, 0.0, 0, 999999, 206);
+    fx_assert_get(URL_B, 0, 0.0, 0, 999999, 206);
 
-    advance_to_us(S(5.05));
+    fx_advance_to_us(S(5.05));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(a), 510000); /* chunks at 0.0, 0.1, ..., 5.0 */
-    assert_int_equal(job_bytes(b), 510000);
+    assert_int_equal(fx_job_bytes(a), 510000); /* chunks at 0.0, 0.1, ..., 5.0 */
+    assert_int_equal(fx_job_bytes(b), 510000);
 
-    advance_to_us(S(9.95));
+    fx_advance_to_us(S(9.95));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(a), 1000000);
-    assert_int_equal(job_bytes(b), 1000000);
+    assert_int_equal(fx_job_bytes(a), 1000000);
+    assert_int_equal(fx_job_bytes(b), 1000000);
 
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRED);
-    assert_int_equal(count_requests(URL_A, "GET"), 1);
-    assert_int_equal(count_requests(URL_B, "GET"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 1);
+    assert_int_equal(fx_count_requests(URL_B, "GET"), 1);
 }
 
 /* "All foreground jobs run concurrently with one background job": a FOREGROUND job transfers
@@ -279,33 +129,33 @@ static void test_foreground_runs_alongside_one_background_job(void **state)
     bgcopy_job *fg, *n1, *n2;
 
     start_sim(10000, 0);
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 1000000, 100000.0, 2);
-    add_resource(URL_C, 1000000, 100000.0, 3);
-    n1 = make_job("normal-1", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    n2 = make_job("normal-2", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
-    fg = make_job("fg", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "c.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 1000000, 100000.0, 2);
+    fx_add_resource(URL_C, 1000000, 100000.0, 3);
+    n1 = fx_make_job("normal-1", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    n2 = fx_make_job("normal-2", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    fg = fx_make_job("fg", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "c.bin");
     assert_hr_equal(bgcopy_job_resume(n1), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(n2), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(fg), BGCOPY_S_OK);
 
-    advance_to_us(S(5.05));
+    fx_advance_to_us(S(5.05));
     assert_state(fg, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(n1, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(n2, BGCOPY_JOB_STATE_QUEUED);
-    assert_int_equal(job_bytes(fg), 510000);
-    assert_int_equal(job_bytes(n1), 510000);
-    assert_int_equal(job_bytes(n2), 0);
-    assert_int_equal(count_requests(URL_B, "HEAD") + count_requests(URL_B, "GET"), 0);
+    assert_int_equal(fx_job_bytes(fg), 510000);
+    assert_int_equal(fx_job_bytes(n1), 510000);
+    assert_int_equal(fx_job_bytes(n2), 0);
+    assert_int_equal(fx_count_requests(URL_B, "HEAD") + fx_count_requests(URL_B, "GET"), 0);
 
     /* Both active jobs end at 10 s; then the waiting NORMAL job starts at once. */
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(fg, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(n1, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(n2, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_B, 0, 10.0, 0, 999999, 206);
+    fx_assert_get(URL_B, 0, 10.0, 0, 999999, 206);
 
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_state(n2, BGCOPY_JOB_STATE_TRANSFERRED);
 }
 
@@ -318,32 +168,32 @@ static void test_normal_jobs_run_one_at_a_time(void **state)
     bgcopy_job *a, *b;
 
     start_sim(10000, 0);
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 1000000, 100000.0, 2);
-    a = make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    b = make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 1000000, 100000.0, 2);
+    a = fx_make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    b = fx_make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
 
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_QUEUED);
 
-    advance_to_us(S(9.95));
+    fx_advance_to_us(S(9.95));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_QUEUED);
-    assert_int_equal(job_bytes(b), 0);
-    assert_int_equal(count_requests(URL_B, "HEAD") + count_requests(URL_B, "GET"), 0);
+    assert_int_equal(fx_job_bytes(b), 0);
+    assert_int_equal(fx_count_requests(URL_B, "HEAD") + fx_count_requests(URL_B, "GET"), 0);
 
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal((int64_t)llround(nth_request(URL_B, "HEAD", 0).time * 1e6), S(10.0));
-    assert_get(URL_B, 0, 10.0, 0, 999999, 206);
+    assert_int_equal((int64_t)llround(fx_nth_request(URL_B, "HEAD", 0).time * 1e6), S(10.0));
+    fx_assert_get(URL_B, 0, 10.0, 0, 999999, 206);
 
-    advance_to_us(S(19.95));
+    fx_advance_to_us(S(19.95));
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRED);
 }
 
@@ -359,45 +209,45 @@ static void test_high_preempts_normal_which_resumes_from_checkpoint(void **state
     bgcopy_sim_request head;
 
     start_sim(10000, 0);
-    add_resource(URL_A, 1000000, 100000.0, 7); /* NORMAL: 10 s */
-    add_resource(URL_B, 500000, 100000.0, 8);  /* HIGH: 5 s */
-    n = make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "n.bin");
-    h = make_job("high", BGCOPY_JOB_PRIORITY_HIGH, URL_B, "h.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 7); /* NORMAL: 10 s */
+    fx_add_resource(URL_B, 500000, 100000.0, 8);  /* HIGH: 5 s */
+    n = fx_make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "n.bin");
+    h = fx_make_job("high", BGCOPY_JOB_PRIORITY_HIGH, URL_B, "h.bin");
     assert_hr_equal(bgcopy_job_resume(n), BGCOPY_S_OK);
 
-    advance_to_us(S(3.05));
+    fx_advance_to_us(S(3.05));
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(n), 310000); /* chunks at 0.0 ... 3.0 */
+    assert_int_equal(fx_job_bytes(n), 310000); /* chunks at 0.0 ... 3.0 */
 
     assert_hr_equal(bgcopy_job_resume(h), BGCOPY_S_OK);
-    advance_to_us(S(3.05)); /* the scheduling pass runs at the same instant */
+    fx_advance_to_us(S(3.05)); /* the scheduling pass runs at the same instant */
     assert_state(n, BGCOPY_JOB_STATE_QUEUED);
     assert_state(h, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_B, 0, 3.05, 0, 499999, 206);
+    fx_assert_get(URL_B, 0, 3.05, 0, 499999, 206);
 
     /* The NORMAL job stays QUEUED, its checkpoint untouched, while HIGH transfers. */
-    advance_to_us(S(8.0));
+    fx_advance_to_us(S(8.0));
     assert_state(h, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(n, BGCOPY_JOB_STATE_QUEUED);
-    assert_int_equal(job_bytes(n), 310000);
-    assert_int_equal(count_requests(URL_A, "GET"), 1);
+    assert_int_equal(fx_job_bytes(n), 310000);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 1);
 
     /* HIGH ends at 3.05 + 5 = 8.05 s; NORMAL restarts at that instant with a HEAD and a GET
      * from byte 310,000. */
-    advance_to_us(S(8.05));
+    fx_advance_to_us(S(8.05));
     assert_state(h, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 2);
-    head = nth_request(URL_A, "HEAD", 1);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 2);
+    head = fx_nth_request(URL_A, "HEAD", 1);
     assert_int_equal((int64_t)llround(head.time * 1e6), S(8.05));
-    assert_int_equal(count_requests(URL_A, "GET"), 2);
-    assert_get(URL_A, 1, 8.05, 310000, 999999, 206);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 2);
+    fx_assert_get(URL_A, 1, 8.05, 310000, 999999, 206);
 
     /* 690,000 bytes left: 69 chunks, the last at 8.05 + 6.8, the body ends 0.1 s later. */
-    advance_to_us(S(14.9));
+    fx_advance_to_us(S(14.9));
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(n), 1000000);
-    advance_to_us(S(14.95));
+    assert_int_equal(fx_job_bytes(n), 1000000);
+    fx_advance_to_us(S(14.95));
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRED);
 
     assert_hr_equal(bgcopy_job_complete(n), BGCOPY_S_OK);
@@ -414,44 +264,44 @@ static void test_low_waits_for_normal(void **state)
     bgcopy_job *low, *normal;
 
     start_sim(10000, 0);
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 1000000, 100000.0, 2);
-    low = make_job("low", BGCOPY_JOB_PRIORITY_LOW, URL_A, "low.bin");
-    normal = make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "normal.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 1000000, 100000.0, 2);
+    low = fx_make_job("low", BGCOPY_JOB_PRIORITY_LOW, URL_A, "low.bin");
+    normal = fx_make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "normal.bin");
 
     /* Both queued at the same instant, LOW first. */
     assert_hr_equal(bgcopy_job_resume(low), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(normal), BGCOPY_S_OK);
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(normal, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(low, BGCOPY_JOB_STATE_QUEUED);
 
-    advance_to_us(S(9.95));
+    fx_advance_to_us(S(9.95));
     assert_state(normal, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(low, BGCOPY_JOB_STATE_QUEUED);
-    assert_int_equal(count_requests(URL_A, "HEAD") + count_requests(URL_A, "GET"), 0);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD") + fx_count_requests(URL_A, "GET"), 0);
 
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(normal, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(low, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_A, 0, 10.0, 0, 999999, 206);
+    fx_assert_get(URL_A, 0, 10.0, 0, 999999, 206);
 
     /* A new NORMAL job preempts the running LOW one at once. */
     assert_hr_equal(bgcopy_job_complete(normal), BGCOPY_S_OK);
-    add_resource(URL_C, 200000, 100000.0, 3);
-    normal = make_job("normal-2", BGCOPY_JOB_PRIORITY_NORMAL, URL_C, "normal2.bin");
-    advance_to_us(S(12.05));
-    assert_int_equal(job_bytes(low), 210000); /* chunks at 10.0 ... 12.0 */
+    fx_add_resource(URL_C, 200000, 100000.0, 3);
+    normal = fx_make_job("normal-2", BGCOPY_JOB_PRIORITY_NORMAL, URL_C, "normal2.bin");
+    fx_advance_to_us(S(12.05));
+    assert_int_equal(fx_job_bytes(low), 210000); /* chunks at 10.0 ... 12.0 */
     assert_hr_equal(bgcopy_job_resume(normal), BGCOPY_S_OK);
-    advance_to_us(S(12.05));
+    fx_advance_to_us(S(12.05));
     assert_state(normal, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(low, BGCOPY_JOB_STATE_QUEUED);
 
     /* NORMAL needs 2 s; LOW then continues from byte 210,000. */
-    advance_to_us(S(14.05));
+    fx_advance_to_us(S(14.05));
     assert_state(normal, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(low, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_A, 1, 14.05, 210000, 999999, 206);
+    fx_assert_get(URL_A, 1, 14.05, 210000, 999999, 206);
 }
 
 /* "Lower-priority jobs get no time until all higher jobs are transferred or in an error
@@ -463,38 +313,38 @@ static void test_high_in_transient_error_lets_normal_run(void **state)
     bgcopy_sim_fault f = BGCOPY_SIM_FAULT_INIT;
 
     start_sim(30000, 0); /* chunks every 0.3 s: none falls on 5.0 s */
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 100000, 100000.0, 2);
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 100000, 100000.0, 2);
     f.kind = BGCOPY_SIM_FAULT_HTTP_STATUS;
     f.url = URL_B;
     f.count = 1;
     f.status = 503;
-    assert_hr_equal(bgcopy_sim_add_fault(env.sim, &f), BGCOPY_S_OK);
-    h = make_job("high", BGCOPY_JOB_PRIORITY_HIGH, URL_B, "h.bin");
-    n = make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "n.bin");
+    assert_hr_equal(bgcopy_sim_add_fault(fx_env.sim, &f), BGCOPY_S_OK);
+    h = fx_make_job("high", BGCOPY_JOB_PRIORITY_HIGH, URL_B, "h.bin");
+    n = fx_make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "n.bin");
     assert_hr_equal(bgcopy_job_set_minimum_retry_delay(h, 5), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(h), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(n), BGCOPY_S_OK);
 
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(h, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
 
-    advance_to_us(S(4.95));
+    fx_advance_to_us(S(4.95));
     assert_state(h, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(n), 510000); /* 17 chunks at 0.0 ... 4.8 */
+    assert_int_equal(fx_job_bytes(n), 510000); /* 17 chunks at 0.0 ... 4.8 */
 
-    advance_to_us(S(5.0));
+    fx_advance_to_us(S(5.0));
     assert_state(h, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(n, BGCOPY_JOB_STATE_QUEUED);
-    assert_int_equal(job_bytes(n), 510000);
+    assert_int_equal(fx_job_bytes(n), 510000);
 
     /* HIGH needs 1 s; NORMAL then continues from byte 510,000. */
-    advance_to_us(S(6.0));
+    fx_advance_to_us(S(6.0));
     assert_state(h, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_A, 1, 6.0, 510000, 999999, 206);
+    fx_assert_get(URL_A, 1, 6.0, 510000, 999999, 206);
 }
 
 /* ---- priority changes --------------------------------------------------------------------- */
@@ -506,19 +356,19 @@ static void test_raising_queued_job_to_foreground_starts_it(void **state)
     bgcopy_job *a, *b;
 
     start_sim(10000, 0);
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 1000000, 100000.0, 2);
-    a = make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    b = make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 1000000, 100000.0, 2);
+    a = fx_make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    b = fx_make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
-    advance_to_us(S(2.05));
+    fx_advance_to_us(S(2.05));
     assert_state(b, BGCOPY_JOB_STATE_QUEUED);
     assert_hr_equal(bgcopy_job_set_priority(b, BGCOPY_JOB_PRIORITY_FOREGROUND), BGCOPY_S_OK);
-    advance_to_us(S(2.05));
+    fx_advance_to_us(S(2.05));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_B, 0, 2.05, 0, 999999, 206);
+    fx_assert_get(URL_B, 0, 2.05, 0, 999999, 206);
 }
 
 /* Lowering a transferring FOREGROUND job to a background priority while another background
@@ -533,19 +383,19 @@ static void lowered_foreground_case(bgcopy_job_priority lowered_to, int lowered_
     bgcopy_job *n, *f;
     int64_t t;
 
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 1000000, 100000.0, 2);
-    n = make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "n.bin");
-    f = make_job("fg", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "f.bin");
-    t = now_us();
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 1000000, 100000.0, 2);
+    n = fx_make_job("normal", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "n.bin");
+    f = fx_make_job("fg", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "f.bin");
+    t = fx_now_us();
     assert_hr_equal(bgcopy_job_resume(n), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(f), BGCOPY_S_OK);
-    advance_to_us(t + S(3.05));
+    fx_advance_to_us(t + S(3.05));
     assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(f, BGCOPY_JOB_STATE_TRANSFERRING);
 
     assert_hr_equal(bgcopy_job_set_priority(f, lowered_to), BGCOPY_S_OK);
-    advance_to_us(t + S(3.05));
+    fx_advance_to_us(t + S(3.05));
     if (lowered_keeps_running) {
         assert_state(f, BGCOPY_JOB_STATE_TRANSFERRING);
         assert_state(n, BGCOPY_JOB_STATE_QUEUED);
@@ -553,19 +403,19 @@ static void lowered_foreground_case(bgcopy_job_priority lowered_to, int lowered_
         assert_state(f, BGCOPY_JOB_STATE_QUEUED);
         assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
     }
-    advance_to_us(t + S(5.05));
+    fx_advance_to_us(t + S(5.05));
     if (lowered_keeps_running) {
         assert_state(f, BGCOPY_JOB_STATE_TRANSFERRING);
         assert_state(n, BGCOPY_JOB_STATE_QUEUED);
-        assert_int_equal(job_bytes(n), 310000);
+        assert_int_equal(fx_job_bytes(n), 310000);
     } else {
         assert_state(f, BGCOPY_JOB_STATE_QUEUED);
         assert_state(n, BGCOPY_JOB_STATE_TRANSFERRING);
-        assert_int_equal(job_bytes(f), 310000);
+        assert_int_equal(fx_job_bytes(f), 310000);
     }
     assert_hr_equal(bgcopy_job_cancel(n), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_cancel(f), BGCOPY_S_OK);
-    advance_to_us(t + S(5.05));
+    fx_advance_to_us(t + S(5.05));
 }
 
 static void test_lowering_foreground_job_keeps_one_background_job(void **state)
@@ -583,19 +433,19 @@ static void test_raising_running_job_to_foreground_frees_background_slot(void **
     bgcopy_job *a, *b;
 
     start_sim(10000, 0);
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    add_resource(URL_B, 1000000, 100000.0, 2);
-    a = make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    b = make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    fx_add_resource(URL_B, 1000000, 100000.0, 2);
+    a = fx_make_job("normal-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    b = fx_make_job("normal-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
-    advance_to_us(S(2.05));
+    fx_advance_to_us(S(2.05));
     assert_hr_equal(bgcopy_job_set_priority(a, BGCOPY_JOB_PRIORITY_FOREGROUND), BGCOPY_S_OK);
-    advance_to_us(S(2.05));
+    fx_advance_to_us(S(2.05));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(count_requests(URL_A, "GET"), 1); /* a was not interrupted */
-    advance_to_us(S(10.0));
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 1); /* a was not interrupted */
+    fx_advance_to_us(S(10.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRED);
 }
 
@@ -610,47 +460,47 @@ static void test_round_robin_between_equal_normal_jobs(void **state)
     bgcopy_job *a, *b;
 
     start_sim(30000, 10);
-    add_resource(URL_A, 10000000, 100000.0, 1);
-    add_resource(URL_B, 10000000, 100000.0, 2);
-    a = make_job("rr-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    b = make_job("rr-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    fx_add_resource(URL_A, 10000000, 100000.0, 1);
+    fx_add_resource(URL_B, 10000000, 100000.0, 2);
+    a = fx_make_job("rr-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    b = fx_make_job("rr-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
 
-    advance_to_us(S(9.95));
+    fx_advance_to_us(S(9.95));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_QUEUED);
-    assert_int_equal(job_bytes(a), 1020000);
+    assert_int_equal(fx_job_bytes(a), 1020000);
 
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(a, BGCOPY_JOB_STATE_QUEUED);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(a), 1020000);
-    assert_get(URL_B, 0, 10.0, 0, 9999999, 206);
+    assert_int_equal(fx_job_bytes(a), 1020000);
+    fx_assert_get(URL_B, 0, 10.0, 0, 9999999, 206);
 
-    advance_to_us(S(19.95));
+    fx_advance_to_us(S(19.95));
     assert_state(a, BGCOPY_JOB_STATE_QUEUED);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(a), 1020000);
-    assert_int_equal(job_bytes(b), 1020000);
+    assert_int_equal(fx_job_bytes(a), 1020000);
+    assert_int_equal(fx_job_bytes(b), 1020000);
 
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_QUEUED);
-    assert_get(URL_A, 1, 20.0, 1020000, 9999999, 206);
+    fx_assert_get(URL_A, 1, 20.0, 1020000, 9999999, 206);
 
-    advance_to_us(S(30.0));
+    fx_advance_to_us(S(30.0));
     assert_state(a, BGCOPY_JOB_STATE_QUEUED);
     assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(a), 2040000);
-    assert_get(URL_B, 1, 30.0, 1020000, 9999999, 206);
+    assert_int_equal(fx_job_bytes(a), 2040000);
+    fx_assert_get(URL_B, 1, 30.0, 1020000, 9999999, 206);
 
-    advance_to_us(S(40.0));
+    fx_advance_to_us(S(40.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(b, BGCOPY_JOB_STATE_QUEUED);
-    assert_int_equal(job_bytes(b), 2040000);
-    assert_int_equal(count_requests(URL_A, "GET"), 3);
-    assert_int_equal(count_requests(URL_B, "GET"), 2);
+    assert_int_equal(fx_job_bytes(b), 2040000);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 3);
+    assert_int_equal(fx_count_requests(URL_B, "GET"), 2);
 }
 
 /* Three NORMAL jobs with time_slice = 10 take turns in queue order - A, B, C, A, ... - each
@@ -664,23 +514,23 @@ static void test_round_robin_rotates_through_three_jobs(void **state)
 
     start_sim(30000, 10);
     for (i = 0; i < 3; i++) {
-        add_resource(urls[i], 10000000, 100000.0, (uint32_t)i + 1);
-        j[i] = make_job(names[i], BGCOPY_JOB_PRIORITY_NORMAL, urls[i], names[i]);
+        fx_add_resource(urls[i], 10000000, 100000.0, (uint32_t)i + 1);
+        j[i] = fx_make_job(names[i], BGCOPY_JOB_PRIORITY_NORMAL, urls[i], names[i]);
     }
     for (i = 0; i < 3; i++) {
         assert_hr_equal(bgcopy_job_resume(j[i]), BGCOPY_S_OK);
     }
     for (slice = 0; slice < 6; slice++) {
-        advance_to_us(S(10.0 * slice + 5.0));
+        fx_advance_to_us(S(10.0 * slice + 5.0));
         for (i = 0; i < 3; i++) {
             assert_state(j[i],
                          i == slice % 3 ? BGCOPY_JOB_STATE_TRANSFERRING : BGCOPY_JOB_STATE_QUEUED);
         }
     }
     /* Each job had two slices of 34 chunks (the last at 59.9 s). */
-    advance_to_us(S(59.95));
+    fx_advance_to_us(S(59.95));
     for (i = 0; i < 3; i++) {
-        assert_int_equal(job_bytes(j[i]), 2040000);
+        assert_int_equal(fx_job_bytes(j[i]), 2040000);
     }
 }
 
@@ -693,21 +543,21 @@ static void test_single_normal_job_keeps_running_past_slice(void **state)
     /* 1,000,000 bytes at 20,000 B/s in 30,000-byte chunks: every 1.5 s, 50 s in all (the last
      * chunk at 49.5 s carries 10,000 bytes and the body ends 0.5 s later). */
     start_sim(30000, 10);
-    add_resource(URL_A, 1000000, 20000.0, 4);
-    a = make_job("alone", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_add_resource(URL_A, 1000000, 20000.0, 4);
+    a = fx_make_job("alone", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
 
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(25.0));
+    fx_advance_to_us(S(25.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(49.9));
+    fx_advance_to_us(S(49.9));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(a), 1000000);
-    advance_to_us(S(50.0));
+    assert_int_equal(fx_job_bytes(a), 1000000);
+    fx_advance_to_us(S(50.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSFERRED);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
-    assert_int_equal(count_requests(URL_A, "GET"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 1);
     assert_hr_equal(bgcopy_job_complete(a), BGCOPY_S_OK);
     assert_pattern_file("a.bin", 1000000, 4);
 }

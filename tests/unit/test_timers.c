@@ -28,200 +28,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bgcopy.h"
-
-/* Compare as unsigned 32-bit so failures print the familiar hex value. */
-#define assert_hr_equal(a, b) assert_int_equal((uint32_t)(a), (uint32_t)(b))
-#define assert_state(job, s)  assert_int_equal(job_state(job), (s))
+#include "fixture.h"
 
 #define MAX_JOBS 8
 #define URL_A    "http://timers.test/a.bin"
 #define URL_B    "http://timers.test/b.bin"
 #define URL_C    "http://timers.test/c.bin"
 #define DAY      86400.0
-
-static struct env {
-    char dir[512]; /* absolute path of the scratch directory */
-    bgcopy_sim *sim;
-    bgcopy_manager *mgr;
-    bgcopy_job *jobs[MAX_JOBS];
-    int njobs;
-} env;
+#define S(x)     FX_S(x) /* seconds -> microseconds */
 
 /* ---- fixture ----------------------------------------------------------------------------- */
 
 static int setup(void **state)
 {
-    char rel[] = "timers-XXXXXX";
-    char cwd[400];
-
-    memset(&env, 0, sizeof(env));
-    if (mkdtemp(rel) == NULL || getcwd(cwd, sizeof(cwd)) == NULL) {
-        return -1;
-    }
-    snprintf(env.dir, sizeof(env.dir), "%s/%s", cwd, rel);
-    return 0;
+    return fx_setup("timers", MAX_JOBS);
 }
 
 static int teardown(void **state)
 {
-    DIR *d;
-    struct dirent *de;
-    char p[800];
-    int i, rc = 0;
-
-    for (i = 0; i < env.njobs; i++) {
-        bgcopy_job_release(env.jobs[i]);
-    }
-    bgcopy_manager_close(env.mgr);
-    if (bgcopy_sim_destroy(env.sim) != BGCOPY_S_OK) {
-        rc = -1;
-    }
-    d = opendir(env.dir);
-    if (d != NULL) {
-        while ((de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-                snprintf(p, sizeof(p), "%s/%s", env.dir, de->d_name);
-                remove(p);
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(env.dir) != 0) {
-        rc = -1;
-    }
-    memset(&env, 0, sizeof(env));
-    return rc;
-}
-
-/* Creates the simulation (chunk size in bytes; 0: 1 MiB) and a manager on it for user "alice"
- * with the given options (NULL: defaults). */
-static void start_sim(uint32_t chunk, const bgcopy_manager_options *options)
-{
-    bgcopy_sim_options so = BGCOPY_SIM_OPTIONS_INIT;
-    bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
-
-    if (options != NULL) {
-        mo = *options;
-    }
-    so.chunk_size = chunk;
-    assert_hr_equal(bgcopy_sim_create(&so, &env.sim), BGCOPY_S_OK);
-    mo.sim = env.sim;
-    mo.user = "alice";
-    assert_hr_equal(bgcopy_manager_open(&mo, &env.mgr), BGCOPY_S_OK);
-}
-
-static void add_resource(const char *url, uint64_t length, double bandwidth, uint32_t seed)
-{
-    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
-    r.url = url;
-    r.length = length;
-    r.bandwidth = bandwidth;
-    r.seed = seed;
-    r.content = seed == 0 ? BGCOPY_SIM_CONTENT_ZERO : BGCOPY_SIM_CONTENT_PATTERN;
-    assert_hr_equal(bgcopy_sim_add_resource(env.sim, &r), BGCOPY_S_OK);
-}
-
-static void local_path(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", env.dir, name);
-}
-
-/* A SUSPENDED download job of one file, at the given priority. */
-static bgcopy_job *make_job(const char *name, bgcopy_job_priority priority, const char *url,
-                            const char *local_name)
-{
-    bgcopy_job *job = NULL;
-    char local[600];
-
-    assert_true(env.njobs < MAX_JOBS);
-    assert_hr_equal(bgcopy_manager_create_job(env.mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job),
-                    BGCOPY_S_OK);
-    env.jobs[env.njobs++] = job;
-    local_path(local, sizeof(local), local_name);
-    assert_hr_equal(bgcopy_job_add_file(job, url, local), BGCOPY_S_OK);
-    assert_hr_equal(bgcopy_job_set_priority(job, priority), BGCOPY_S_OK);
-    return job;
-}
-
-static bgcopy_job_state job_state(bgcopy_job *job)
-{
-    bgcopy_job_state s;
-    assert_hr_equal(bgcopy_job_get_state(job, &s), BGCOPY_S_OK);
-    return s;
-}
-
-static uint64_t job_bytes(bgcopy_job *job)
-{
-    bgcopy_job_progress p;
-    assert_hr_equal(bgcopy_job_get_progress(job, &p), BGCOPY_S_OK);
-    return p.bytes_transferred;
-}
-
-static int64_t now_us(void)
-{
-    return (int64_t)llround(bgcopy_sim_now(env.sim) * 1e6);
-}
-
-/* Advances the virtual clock to the absolute time t_us (microseconds). */
-static void advance_to_us(int64_t t_us)
-{
-    int64_t cur = now_us();
-    assert_true(t_us >= cur);
-    assert_hr_equal(bgcopy_sim_advance(env.sim, (double)(t_us - cur) / 1e6), BGCOPY_S_OK);
-    assert_int_equal(now_us(), t_us);
-}
-
-#define S(x) ((int64_t)llround((x)*1e6)) /* seconds -> microseconds */
-
-/* Number of requests with this method for url. */
-static size_t count_requests(const char *url, const char *method)
-{
-    const bgcopy_sim_request *rq;
-    size_t n = bgcopy_sim_requests(env.sim, &rq), i, c = 0;
-    for (i = 0; i < n; i++) {
-        if (strcmp(rq[i].url, url) == 0 && strcmp(rq[i].method, method) == 0) {
-            c++;
-        }
-    }
-    return c;
-}
-
-/* The index-th (0-based) request with this method for url; fails the test if absent. */
-static bgcopy_sim_request nth_request(const char *url, const char *method, size_t index)
-{
-    const bgcopy_sim_request *rq;
-    size_t n = bgcopy_sim_requests(env.sim, &rq), i, c = 0;
-    for (i = 0; i < n; i++) {
-        if (strcmp(rq[i].url, url) == 0 && strcmp(rq[i].method, method) == 0 && c++ == index) {
-            return rq[i];
-        }
-    }
-    fail_msg("no request #%zu %s %s", index, method, url);
-    return rq[0]; /* not reached */
-}
-
-static void assert_get(const char *url, size_t index, double time, uint64_t first, uint64_t last,
-                       int status)
-{
-    bgcopy_sim_request r = nth_request(url, "GET", index);
-    assert_int_equal((int64_t)llround(r.time * 1e6), S(time));
-    assert_int_equal(r.has_range, 1);
-    assert_int_equal(r.range_first, first);
-    assert_int_equal(r.range_last, last);
-    assert_int_equal(r.status, status);
-}
-
-static void add_fault(bgcopy_sim_fault_kind kind, const char *url, uint32_t count, int status,
-                      uint64_t after_bytes)
-{
-    bgcopy_sim_fault f = BGCOPY_SIM_FAULT_INIT;
-    f.kind = kind;
-    f.url = url;
-    f.count = count;
-    f.status = status;
-    f.after_bytes = after_bytes;
-    assert_hr_equal(bgcopy_sim_add_fault(env.sim, &f), BGCOPY_S_OK);
+    return fx_teardown();
 }
 
 static uint32_t error_count(bgcopy_job *job)
@@ -262,7 +87,7 @@ static void assert_job_error(bgcopy_job *job, bgcopy_error_context context, bgco
 /* BIT*.tmp files in the scratch directory. */
 static int count_temp_files(void)
 {
-    DIR *d = opendir(env.dir);
+    DIR *d = opendir(fx_env.dir);
     struct dirent *de;
     int n = 0;
 
@@ -281,13 +106,13 @@ static int count_temp_files(void)
 static int local_exists(const char *name)
 {
     char p[600];
-    local_path(p, sizeof(p), name);
+    fx_local_path(p, sizeof(p), name);
     return access(p, F_OK) == 0;
 }
 
 static double request_time(const char *url, const char *method, size_t index)
 {
-    return nth_request(url, method, index).time;
+    return fx_nth_request(url, method, index).time;
 }
 
 #define assert_time(t, expected) assert_int_equal((int64_t)llround((t)*1e6), S(expected))
@@ -304,39 +129,39 @@ static void test_retry_requeues_exactly_after_minimum_retry_delay(void **state)
     uint32_t delay;
 
     mo.time_slice = 1000000;
-    start_sim(0, &mo);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_resource(URL_B, 100000000, 10000.0, 0); /* 10,000 s of zeros */
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    t = make_job("retried", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    blocker = make_job("blocker", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_resource(URL_B, 100000000, 10000.0, 0); /* 10,000 s of zeros */
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    t = fx_make_job("retried", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    blocker = fx_make_job("blocker", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_get_minimum_retry_delay(t, &delay), BGCOPY_S_OK);
     assert_int_equal(delay, 600);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(blocker), BGCOPY_S_OK);
 
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_state(blocker, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_int_equal(error_count(t), 1);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
 
-    advance_to_us(S(599.9));
+    fx_advance_to_us(S(599.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
 
-    advance_to_us(S(600.0));
+    fx_advance_to_us(S(600.0));
     assert_state(t, BGCOPY_JOB_STATE_QUEUED);
     assert_state(blocker, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_int_equal(error_count(t), 1);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
 
     /* Free the slot: the retry runs at once and fails again. */
     assert_hr_equal(bgcopy_job_suspend(blocker), BGCOPY_S_OK);
-    advance_to_us(S(600.0));
+    fx_advance_to_us(S(600.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 2);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 2);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 2);
     assert_time(request_time(URL_A, "HEAD", 1), 600.0);
 }
 
@@ -348,28 +173,28 @@ static void test_error_count_grows_by_one_per_failed_attempt(void **state)
     bgcopy_job *t;
     int i;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    t = make_job("503", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    t = fx_make_job("503", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_int_equal(error_count(t), 0);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
     for (i = 0; i < 4; i++) {
         if (i > 0) {
-            advance_to_us(S(600.0 * i - 0.1));
+            fx_advance_to_us(S(600.0 * i - 0.1));
             assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
             assert_int_equal(error_count(t), i);
-            assert_int_equal(count_requests(URL_A, "HEAD"), i);
+            assert_int_equal(fx_count_requests(URL_A, "HEAD"), i);
         }
-        advance_to_us(S(600.0 * i));
+        fx_advance_to_us(S(600.0 * i));
         assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
         assert_int_equal(error_count(t), i + 1);
-        assert_int_equal(count_requests(URL_A, "HEAD"), i + 1);
+        assert_int_equal(fx_count_requests(URL_A, "HEAD"), i + 1);
         assert_time(request_time(URL_A, "HEAD", (size_t)i), 600.0 * i);
         assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
     }
-    assert_int_equal(count_requests(URL_A, "GET"), 0);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 0);
 }
 
 /* SetMinimumRetryDelay(1) is raised to 5 s: it reads back 5 and the retry happens at 5 s. */
@@ -378,10 +203,10 @@ static void test_minimum_retry_delay_floor_is_five_seconds(void **state)
     bgcopy_job *t;
     uint32_t delay;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    t = make_job("floor", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    t = fx_make_job("floor", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_minimum_retry_delay(t, 1), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_get_minimum_retry_delay(t, &delay), BGCOPY_S_OK);
     assert_int_equal(delay, 5);
@@ -391,18 +216,18 @@ static void test_minimum_retry_delay_floor_is_five_seconds(void **state)
     assert_hr_equal(bgcopy_job_set_minimum_retry_delay(t, 1), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(4.9));
+    fx_advance_to_us(S(4.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
     assert_int_equal(error_count(t), 1);
-    advance_to_us(S(5.0));
-    assert_int_equal(count_requests(URL_A, "HEAD"), 2);
+    fx_advance_to_us(S(5.0));
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 2);
     assert_time(request_time(URL_A, "HEAD", 1), 5.0);
     assert_int_equal(error_count(t), 2);
-    advance_to_us(S(9.9));
-    assert_int_equal(count_requests(URL_A, "HEAD"), 2);
-    advance_to_us(S(10.0));
-    assert_int_equal(count_requests(URL_A, "HEAD"), 3);
+    fx_advance_to_us(S(9.9));
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 2);
+    fx_advance_to_us(S(10.0));
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 3);
     assert_int_equal(error_count(t), 3);
 }
 
@@ -416,29 +241,29 @@ static void test_no_progress_timeout_moves_transient_error_to_error(void **state
 {
     bgcopy_job *t;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    t = make_job("no-progress", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    t = fx_make_job("no-progress", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(t, 3600), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(3599.9));
+    fx_advance_to_us(S(3599.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 6);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 6);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 6);
     assert_time(request_time(URL_A, "HEAD", 5), 3000.0);
 
-    advance_to_us(S(3600.0));
+    fx_advance_to_us(S(3600.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
     assert_int_equal(error_count(t), 6);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 6);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 6);
 
     /* ERROR is not retried. */
-    advance_to_us(S(3600.0 + 2 * 86400.0));
+    fx_advance_to_us(S(3600.0 + 2 * 86400.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 6);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 6);
 }
 
 /* A transferred byte resets the no-progress window. Failure at 0 s (503) starts it; the retry
@@ -450,36 +275,36 @@ static void test_progress_resets_no_progress_window(void **state)
     bgcopy_job *t;
     bgcopy_job_progress p;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 100000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 1, 503, 0);
-    t = make_job("reset-window", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 1, 503, 0);
+    t = fx_make_job("reset-window", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(t, 3600), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 1);
 
-    bgcopy_sim_clear_faults(env.sim);
-    add_fault(BGCOPY_SIM_FAULT_RESET, URL_A, 1, 0, 1000);
-    advance_to_us(S(600.0));
+    bgcopy_sim_clear_faults(fx_env.sim);
+    fx_add_fault(BGCOPY_SIM_FAULT_RESET, URL_A, 1, 0, 1000);
+    fx_advance_to_us(S(600.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 2);
     assert_hr_equal(bgcopy_job_get_progress(t, &p), BGCOPY_S_OK);
     assert_int_equal(p.bytes_transferred, 1000);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CONNECTION_ERROR, URL_A);
 
-    bgcopy_sim_clear_faults(env.sim);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    advance_to_us(S(3600.0));
+    bgcopy_sim_clear_faults(fx_env.sim);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    fx_advance_to_us(S(3600.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 7); /* failures at 1200, 1800, 2400, 3000, 3600 */
 
-    advance_to_us(S(4199.9));
+    fx_advance_to_us(S(4199.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 7);
-    advance_to_us(S(4200.0));
+    fx_advance_to_us(S(4200.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(error_count(t), 7);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
@@ -493,23 +318,23 @@ static void test_no_progress_timeout_zero_makes_first_error_fatal(void **state)
     bgcopy_job *t;
     uint32_t v;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    t = make_job("zero", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    t = fx_make_job("zero", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(t, 0), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_get_no_progress_timeout(t, &v), BGCOPY_S_OK);
     assert_int_equal(v, 0);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(error_count(t), 1);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
 
-    advance_to_us(S(1800.0));
+    fx_advance_to_us(S(1800.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
 }
 
 /* MinimumRetryDelay larger than NoProgressTimeout: BITS does not retry - ERROR at once. */
@@ -517,21 +342,21 @@ static void test_retry_delay_above_no_progress_timeout_is_fatal(void **state)
 {
     bgcopy_job *t;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    t = make_job("no-retry", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    t = fx_make_job("no-retry", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_minimum_retry_delay(t, 600), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(t, 300), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(0);
+    fx_advance_to_us(0);
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(error_count(t), 1);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
-    advance_to_us(S(1800.0));
+    fx_advance_to_us(S(1800.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 1);
 }
 
 /* Resume in TRANSIENT_ERROR retries at once (reference §6) and restarts both the retry delay
@@ -542,35 +367,35 @@ static void test_resume_in_transient_error_retries_now_and_restarts_window(void 
 {
     bgcopy_job *t;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
-    t = make_job("resumed", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_A, 0, 503, 0);
+    t = fx_make_job("resumed", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(t, 3600), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 2); /* 0 and 600 */
 
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
     assert_state(t, BGCOPY_JOB_STATE_QUEUED);
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 3);
     assert_time(request_time(URL_A, "HEAD", 2), 1000.0);
 
-    advance_to_us(S(1599.9));
-    assert_int_equal(count_requests(URL_A, "HEAD"), 3);
-    advance_to_us(S(1600.0));
-    assert_int_equal(count_requests(URL_A, "HEAD"), 4);
+    fx_advance_to_us(S(1599.9));
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 3);
+    fx_advance_to_us(S(1600.0));
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 4);
     assert_time(request_time(URL_A, "HEAD", 3), 1600.0);
 
-    advance_to_us(S(3600.0));
+    fx_advance_to_us(S(3600.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
-    advance_to_us(S(4599.9));
+    fx_advance_to_us(S(4599.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 8); /* ... 2800, 3400, 4000 */
-    advance_to_us(S(4600.0));
+    fx_advance_to_us(S(4600.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(error_count(t), 8);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_A);
@@ -585,45 +410,45 @@ static void test_changed_timeouts_in_transient_error(void **state)
 {
     bgcopy_job *a, *b, *c;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_resource(URL_B, 1000, 0.0, 2);
-    add_resource(URL_C, 1000, 0.0, 3);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, NULL, 0, 503, 0);
-    a = make_job("a", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
-    b = make_job("b", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
-    c = make_job("c", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "c.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_resource(URL_B, 1000, 0.0, 2);
+    fx_add_resource(URL_C, 1000, 0.0, 3);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, NULL, 0, 503, 0);
+    a = fx_make_job("a", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    b = fx_make_job("b", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
+    c = fx_make_job("c", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "c.bin");
     assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(c), BGCOPY_S_OK);
 
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_state(a, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(a, 3600), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_minimum_retry_delay(c, 60), BGCOPY_S_OK);
 
-    advance_to_us(S(599.9));
-    assert_int_equal(count_requests(URL_C, "HEAD"), 1);
-    advance_to_us(S(600.0));
-    assert_int_equal(count_requests(URL_C, "HEAD"), 2);
-    advance_to_us(S(659.9));
-    assert_int_equal(count_requests(URL_C, "HEAD"), 2);
-    advance_to_us(S(660.0));
-    assert_int_equal(count_requests(URL_C, "HEAD"), 3);
+    fx_advance_to_us(S(599.9));
+    assert_int_equal(fx_count_requests(URL_C, "HEAD"), 1);
+    fx_advance_to_us(S(600.0));
+    assert_int_equal(fx_count_requests(URL_C, "HEAD"), 2);
+    fx_advance_to_us(S(659.9));
+    assert_int_equal(fx_count_requests(URL_C, "HEAD"), 2);
+    fx_advance_to_us(S(660.0));
+    assert_int_equal(fx_count_requests(URL_C, "HEAD"), 3);
     assert_time(request_time(URL_C, "HEAD", 2), 660.0);
 
-    advance_to_us(S(2000.0));
+    fx_advance_to_us(S(2000.0));
     assert_state(b, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(b), 4); /* 0, 600, 1200, 1800 */
     assert_hr_equal(bgcopy_job_set_no_progress_timeout(b, 1000), BGCOPY_S_OK);
-    advance_to_us(S(2000.0));
+    fx_advance_to_us(S(2000.0));
     assert_state(b, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(error_count(b), 4);
     assert_job_error(b, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR_503, URL_B);
 
-    advance_to_us(S(3599.9));
+    fx_advance_to_us(S(3599.9));
     assert_state(a, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
-    advance_to_us(S(3600.0));
+    fx_advance_to_us(S(3600.0));
     assert_state(a, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(error_count(a), 6);
 }
@@ -639,9 +464,9 @@ static void test_max_download_time_expires_and_resume_resets_it(void **state)
     bgcopy_job *t;
     uint32_t v;
 
-    start_sim(7000, NULL);
-    add_resource(URL_A, 1000000, 10000.0, 1);
-    t = make_job("slow", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(7000, NULL);
+    fx_add_resource(URL_A, 1000000, 10000.0, 1);
+    t = fx_make_job("slow", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_get_maximum_download_time(t, &v), BGCOPY_S_OK);
     assert_int_equal(v, 7776000);
     assert_hr_equal(bgcopy_job_set_maximum_download_time(t, 30), BGCOPY_S_OK);
@@ -649,37 +474,37 @@ static void test_max_download_time_expires_and_resume_resets_it(void **state)
     assert_int_equal(v, 30);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(29.9));
+    fx_advance_to_us(S(29.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_int_equal(job_bytes(t), 301000); /* 43 chunks at 0.0 ... 29.4 */
+    assert_int_equal(fx_job_bytes(t), 301000); /* 43 chunks at 0.0 ... 29.4 */
     assert_int_equal(error_count(t), 0);
 
-    advance_to_us(S(30.0));
+    fx_advance_to_us(S(30.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
                      NULL);
     assert_hr_equal(BGCOPY_E_MAXDOWNLOAD_TIMEOUT, 0x80200054u);
     assert_int_equal(error_count(t), 1);
-    assert_int_equal(job_bytes(t), 301000);
+    assert_int_equal(fx_job_bytes(t), 301000);
     assert_int_equal(count_temp_files(), 1);
 
     /* Stays in ERROR: no retry. */
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
-    assert_int_equal(count_requests(URL_A, "GET"), 1);
+    assert_int_equal(fx_count_requests(URL_A, "GET"), 1);
 
     /* Resume: a fresh 30 s budget, continuing from the checkpoint. */
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
-    advance_to_us(S(1000.0));
+    fx_advance_to_us(S(1000.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_A, 1, 1000.0, 301000, 999999, 206);
-    advance_to_us(S(1029.9));
+    fx_assert_get(URL_A, 1, 1000.0, 301000, 999999, 206);
+    fx_advance_to_us(S(1029.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(1030.0));
+    fx_advance_to_us(S(1030.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
                      NULL);
-    assert_int_equal(job_bytes(t), 602000);
+    assert_int_equal(fx_job_bytes(t), 602000);
     assert_int_equal(error_count(t), 2);
 }
 
@@ -690,30 +515,30 @@ static void test_max_download_time_excludes_transient_error(void **state)
 {
     bgcopy_job *t;
 
-    start_sim(7000, NULL);
-    add_resource(URL_A, 1000000, 10000.0, 1);
-    add_fault(BGCOPY_SIM_FAULT_RESET, URL_A, 1, 0, 140000);
-    t = make_job("flaky", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(7000, NULL);
+    fx_add_resource(URL_A, 1000000, 10000.0, 1);
+    fx_add_fault(BGCOPY_SIM_FAULT_RESET, URL_A, 1, 0, 140000);
+    t = fx_make_job("flaky", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_maximum_download_time(t, 30), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_minimum_retry_delay(t, 5), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(13.95));
+    fx_advance_to_us(S(13.95));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(14.0));
+    fx_advance_to_us(S(14.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
-    assert_int_equal(job_bytes(t), 140000);
-    advance_to_us(S(18.95));
+    assert_int_equal(fx_job_bytes(t), 140000);
+    fx_advance_to_us(S(18.95));
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
-    advance_to_us(S(19.0));
+    fx_advance_to_us(S(19.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    assert_get(URL_A, 1, 19.0, 140000, 999999, 206);
+    fx_assert_get(URL_A, 1, 19.0, 140000, 999999, 206);
 
-    advance_to_us(S(30.0));
+    fx_advance_to_us(S(30.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(34.95));
+    fx_advance_to_us(S(34.95));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(35.0));
+    fx_advance_to_us(S(35.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
                      NULL);
@@ -727,20 +552,20 @@ static void test_max_download_time_excludes_suspended_time(void **state)
 {
     bgcopy_job *t;
 
-    start_sim(7000, NULL);
-    add_resource(URL_A, 1000000, 10000.0, 1);
-    t = make_job("paused", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(7000, NULL);
+    fx_add_resource(URL_A, 1000000, 10000.0, 1);
+    t = fx_make_job("paused", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_set_maximum_download_time(t, 30), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_hr_equal(bgcopy_job_suspend(t), BGCOPY_S_OK);
-    advance_to_us(S(1020.0));
+    fx_advance_to_us(S(1020.0));
     assert_state(t, BGCOPY_JOB_STATE_SUSPENDED);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
-    advance_to_us(S(1049.9));
+    fx_advance_to_us(S(1049.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(1050.0));
+    fx_advance_to_us(S(1050.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
                      NULL);
@@ -752,25 +577,25 @@ static void test_max_download_time_excludes_queued_time(void **state)
 {
     bgcopy_job *t, *h;
 
-    start_sim(7000, NULL);
-    add_resource(URL_A, 1000000, 10000.0, 1);
-    add_resource(URL_B, 500000, 10000.0, 2); /* 50 s */
-    t = make_job("limited", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    h = make_job("high", BGCOPY_JOB_PRIORITY_HIGH, URL_B, "b.bin");
+    fx_start_sim(7000, NULL);
+    fx_add_resource(URL_A, 1000000, 10000.0, 1);
+    fx_add_resource(URL_B, 500000, 10000.0, 2); /* 50 s */
+    t = fx_make_job("limited", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    h = fx_make_job("high", BGCOPY_JOB_PRIORITY_HIGH, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_set_maximum_download_time(t, 30), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_hr_equal(bgcopy_job_resume(h), BGCOPY_S_OK);
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_state(t, BGCOPY_JOB_STATE_QUEUED);
     assert_state(h, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(60.0));
+    fx_advance_to_us(S(60.0));
     assert_state(h, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(79.9));
+    fx_advance_to_us(S(79.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(80.0));
+    fx_advance_to_us(S(80.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
                      NULL);
@@ -784,30 +609,30 @@ static void test_max_download_time_change_applies_to_active_job(void **state)
 {
     bgcopy_job *t, *u;
 
-    start_sim(7000, NULL);
-    add_resource(URL_A, 1000000, 10000.0, 1); /* 100 s */
-    add_resource(URL_B, 1000000, 10000.0, 2);
-    t = make_job("raised", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
-    u = make_job("unlimited", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
+    fx_start_sim(7000, NULL);
+    fx_add_resource(URL_A, 1000000, 10000.0, 1); /* 100 s */
+    fx_add_resource(URL_B, 1000000, 10000.0, 2);
+    t = fx_make_job("raised", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    u = fx_make_job("unlimited", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_set_maximum_download_time(t, 30), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_maximum_download_time(u, 30), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(u), BGCOPY_S_OK);
 
-    advance_to_us(S(10.0));
+    fx_advance_to_us(S(10.0));
     assert_hr_equal(bgcopy_job_set_maximum_download_time(t, 60), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_set_maximum_download_time(u, 0), BGCOPY_S_OK);
-    advance_to_us(S(30.0));
+    fx_advance_to_us(S(30.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
     assert_state(u, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(59.9));
+    fx_advance_to_us(S(59.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(60.0));
+    fx_advance_to_us(S(60.0));
     assert_state(t, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(t, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
                      NULL);
     assert_state(u, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(100.0));
+    fx_advance_to_us(S(100.0));
     assert_state(u, BGCOPY_JOB_STATE_TRANSFERRED);
 }
 
@@ -820,27 +645,27 @@ static void test_max_download_time_policy_option(void **state)
     uint32_t v;
 
     mo.max_download_time = 20;
-    start_sim(7000, &mo);
-    add_resource(URL_A, 1000000, 10000.0, 1);
-    add_resource(URL_B, 1000000, 10000.0, 2);
-    p = make_job("policy", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
-    o = make_job("override", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
+    fx_start_sim(7000, &mo);
+    fx_add_resource(URL_A, 1000000, 10000.0, 1);
+    fx_add_resource(URL_B, 1000000, 10000.0, 2);
+    p = fx_make_job("policy", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    o = fx_make_job("override", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin");
     assert_hr_equal(bgcopy_job_get_maximum_download_time(p, &v), BGCOPY_S_OK);
     assert_int_equal(v, 20);
     assert_hr_equal(bgcopy_job_set_maximum_download_time(o, 40), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(p), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(o), BGCOPY_S_OK);
 
-    advance_to_us(S(19.9));
+    fx_advance_to_us(S(19.9));
     assert_state(p, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(20.0));
+    fx_advance_to_us(S(20.0));
     assert_state(p, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(p, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_MAXDOWNLOAD_TIMEOUT,
                      NULL);
     assert_state(o, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(39.9));
+    fx_advance_to_us(S(39.9));
     assert_state(o, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(40.0));
+    fx_advance_to_us(S(40.0));
     assert_state(o, BGCOPY_JOB_STATE_ERROR);
 }
 
@@ -855,26 +680,26 @@ static void test_inactive_suspended_job_is_cancelled_after_90_days(void **state)
     bgcopy_job_enum *en = NULL;
     uint32_t n;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    t = make_job("idle", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    t = fx_make_job("idle", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_get_id(t, &id), BGCOPY_S_OK);
 
-    advance_to_us(S(90 * DAY - 0.1));
+    fx_advance_to_us(S(90 * DAY - 0.1));
     assert_state(t, BGCOPY_JOB_STATE_SUSPENDED);
-    assert_hr_equal(bgcopy_manager_get_job(env.mgr, &id, &found), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_manager_get_job(fx_env.mgr, &id, &found), BGCOPY_S_OK);
     bgcopy_job_release(found);
 
-    advance_to_us(S(90 * DAY));
+    fx_advance_to_us(S(90 * DAY));
     assert_state(t, BGCOPY_JOB_STATE_CANCELLED);
-    assert_hr_equal(bgcopy_manager_get_job(env.mgr, &id, &found), BGCOPY_E_NOT_FOUND);
+    assert_hr_equal(bgcopy_manager_get_job(fx_env.mgr, &id, &found), BGCOPY_E_NOT_FOUND);
     assert_hr_equal(BGCOPY_E_NOT_FOUND, 0x80200001u);
     assert_null(found);
-    assert_hr_equal(bgcopy_manager_enum_jobs(env.mgr, 0, &en), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_manager_enum_jobs(fx_env.mgr, 0, &en), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_enum_get_count(en, &n), BGCOPY_S_OK);
     assert_int_equal(n, 0);
     bgcopy_job_enum_release(en);
-    assert_int_equal(count_requests(URL_A, "HEAD"), 0);
+    assert_int_equal(fx_count_requests(URL_A, "HEAD"), 0);
 }
 
 /* A job suspended mid-transfer keeps its partial BIT*.tmp file; when the inactivity timeout
@@ -886,24 +711,24 @@ static void test_inactivity_cancel_deletes_partial_temp_file(void **state)
     bgcopy_file *file = NULL;
     char *temp = NULL;
 
-    start_sim(10000, NULL);
-    add_resource(URL_A, 1000000, 100000.0, 1);
-    t = make_job("partial", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(10000, NULL);
+    fx_add_resource(URL_A, 1000000, 100000.0, 1);
+    t = fx_make_job("partial", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
-    advance_to_us(S(5.05));
+    fx_advance_to_us(S(5.05));
     assert_hr_equal(bgcopy_job_suspend(t), BGCOPY_S_OK);
-    assert_int_equal(job_bytes(t), 510000);
+    assert_int_equal(fx_job_bytes(t), 510000);
     assert_int_equal(count_temp_files(), 1);
     assert_hr_equal(bgcopy_job_enum_files(t, &fe), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_file_enum_next(fe, 1, &file, NULL), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_file_get_temporary_name(file, &temp), BGCOPY_S_OK);
     assert_int_equal(access(temp, F_OK), 0);
 
-    advance_to_us(S(5.05 + 90 * DAY - 0.1));
+    fx_advance_to_us(S(5.05 + 90 * DAY - 0.1));
     assert_state(t, BGCOPY_JOB_STATE_SUSPENDED);
     assert_int_equal(count_temp_files(), 1);
 
-    advance_to_us(S(5.05 + 90 * DAY));
+    fx_advance_to_us(S(5.05 + 90 * DAY));
     assert_state(t, BGCOPY_JOB_STATE_CANCELLED);
     assert_int_equal(count_temp_files(), 0);
     assert_int_not_equal(access(temp, F_OK), 0);
@@ -920,17 +745,17 @@ static void test_property_change_postpones_inactivity_cancel(void **state)
 {
     bgcopy_job *t;
 
-    start_sim(0, NULL);
-    add_resource(URL_A, 1000, 0.0, 1);
-    t = make_job("touched", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    t = fx_make_job("touched", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
 
-    advance_to_us(S(60 * DAY));
+    fx_advance_to_us(S(60 * DAY));
     assert_hr_equal(bgcopy_job_set_description(t, "still wanted"), BGCOPY_S_OK);
-    advance_to_us(S(90 * DAY));
+    fx_advance_to_us(S(90 * DAY));
     assert_state(t, BGCOPY_JOB_STATE_SUSPENDED);
-    advance_to_us(S(150 * DAY - 0.1));
+    fx_advance_to_us(S(150 * DAY - 0.1));
     assert_state(t, BGCOPY_JOB_STATE_SUSPENDED);
-    advance_to_us(S(150 * DAY));
+    fx_advance_to_us(S(150 * DAY));
     assert_state(t, BGCOPY_JOB_STATE_CANCELLED);
 }
 
@@ -943,28 +768,28 @@ static void test_job_inactivity_timeout_option(void **state)
     bgcopy_job *s, *e, *t;
 
     mo.job_inactivity_timeout = 3500;
-    start_sim(0, &mo);
-    add_resource(URL_A, 1000, 0.0, 1);
-    add_resource(URL_C, 1000, 0.0, 3);
-    add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_C, 0, 503, 0);
-    s = make_job("suspended", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
-    e = make_job("error", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin"); /* no resource: 404 */
-    t = make_job("transient", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "c.bin");
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_resource(URL_C, 1000, 0.0, 3);
+    fx_add_fault(BGCOPY_SIM_FAULT_HTTP_STATUS, URL_C, 0, 503, 0);
+    s = fx_make_job("suspended", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    e = fx_make_job("error", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "b.bin"); /* no resource: 404 */
+    t = fx_make_job("transient", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "c.bin");
     assert_hr_equal(bgcopy_job_resume(e), BGCOPY_S_OK);
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(3499.9));
+    fx_advance_to_us(S(3499.9));
     assert_state(s, BGCOPY_JOB_STATE_SUSPENDED);
     assert_state(e, BGCOPY_JOB_STATE_ERROR);
     assert_state(t, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(error_count(t), 6); /* 0, 600, ..., 3000 */
 
-    advance_to_us(S(3500.0));
+    fx_advance_to_us(S(3500.0));
     assert_state(s, BGCOPY_JOB_STATE_CANCELLED);
     assert_state(e, BGCOPY_JOB_STATE_CANCELLED);
     assert_state(t, BGCOPY_JOB_STATE_CANCELLED);
-    advance_to_us(S(3600.0));
-    assert_int_equal(count_requests(URL_C, "HEAD"), 6);
+    fx_advance_to_us(S(3600.0));
+    assert_int_equal(fx_count_requests(URL_C, "HEAD"), 6);
 }
 
 /* Transferred bytes are activity: a download that keeps moving bytes for twice the inactivity
@@ -976,23 +801,23 @@ static void test_transferred_bytes_are_activity(void **state)
     bgcopy_job *t;
 
     mo.job_inactivity_timeout = 3500;
-    start_sim(100000, &mo);
-    add_resource(URL_A, 7000000, 1000.0, 0); /* 7,000 s of zeros, a chunk every 100 s */
-    t = make_job("busy", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    fx_start_sim(100000, &mo);
+    fx_add_resource(URL_A, 7000000, 1000.0, 0); /* 7,000 s of zeros, a chunk every 100 s */
+    t = fx_make_job("busy", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
     assert_hr_equal(bgcopy_job_resume(t), BGCOPY_S_OK);
 
-    advance_to_us(S(3600.0));
+    fx_advance_to_us(S(3600.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(6999.9));
+    fx_advance_to_us(S(6999.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRING);
-    advance_to_us(S(7000.0));
+    fx_advance_to_us(S(7000.0));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRED);
-    assert_int_equal(job_bytes(t), 7000000);
+    assert_int_equal(fx_job_bytes(t), 7000000);
 
     /* The last byte arrived with the chunk at 6,900 s. */
-    advance_to_us(S(6900.0 + 3499.9));
+    fx_advance_to_us(S(6900.0 + 3499.9));
     assert_state(t, BGCOPY_JOB_STATE_TRANSFERRED);
-    advance_to_us(S(6900.0 + 3500.0));
+    fx_advance_to_us(S(6900.0 + 3500.0));
     assert_state(t, BGCOPY_JOB_STATE_CANCELLED);
     assert_int_equal(count_temp_files(), 0);
     assert_false(local_exists("a.bin"));

@@ -31,31 +31,31 @@
 #include "sys.h"
 
 /* Limits and defaults (reference §1.3, §5.4, §6, §7, §8.1, §8.8). */
-#define BGCOPY__MAX_DISPLAY_NAME 256
-#define BGCOPY__MAX_DESCRIPTION 1024
-#define BGCOPY__MAX_URL 2200
-#define BGCOPY__MAX_LOCAL_PATH 4095
-#define BGCOPY__MAX_PROXY_LIST 32767
-#define BGCOPY__MAX_CUSTOM_HEADERS 16383 /* 16,384 characters including the NUL */
-#define BGCOPY__MAX_USER_NAME 300
-#define BGCOPY__MAX_PASSWORD 65535
-#define BGCOPY__MAX_CMD_PROGRAM 4095
-#define BGCOPY__MAX_CMD_PARAMETERS 4000
-#define BGCOPY__DEFAULT_RETRY_DELAY 600u
-#define BGCOPY__MIN_RETRY_DELAY 5u
-#define BGCOPY__DEFAULT_NO_PROGRESS 1209600u
-#define BGCOPY__DEFAULT_MAX_DOWNLOAD 7776000u
-#define BGCOPY__DEFAULT_INACTIVITY 7776000u
-#define BGCOPY__DEFAULT_JOBS_PER_USER 60u
-#define BGCOPY__DEFAULT_JOBS_PER_MACHINE 300u
-#define BGCOPY__DEFAULT_FILES_PER_JOB 200u
-#define BGCOPY__DEFAULT_RANGES_PER_FILE 500u
-#define BGCOPY__DEFAULT_TIME_SLICE 300u
-#define BGCOPY__DEFAULT_NOTIFY_RETRY 60u
-#define BGCOPY__DEFAULT_NOTIFY_IN_FLIGHT 4u
+#define BGCOPY__MAX_DISPLAY_NAME               256
+#define BGCOPY__MAX_DESCRIPTION                1024
+#define BGCOPY__MAX_URL                        2200
+#define BGCOPY__MAX_LOCAL_PATH                 4095
+#define BGCOPY__MAX_PROXY_LIST                 32767
+#define BGCOPY__MAX_CUSTOM_HEADERS             16383 /* 16,384 characters including the NUL */
+#define BGCOPY__MAX_USER_NAME                  300
+#define BGCOPY__MAX_PASSWORD                   65535
+#define BGCOPY__MAX_CMD_PROGRAM                4095
+#define BGCOPY__MAX_CMD_PARAMETERS             4000
+#define BGCOPY__DEFAULT_RETRY_DELAY            600u
+#define BGCOPY__MIN_RETRY_DELAY                5u
+#define BGCOPY__DEFAULT_NO_PROGRESS            1209600u
+#define BGCOPY__DEFAULT_MAX_DOWNLOAD           7776000u
+#define BGCOPY__DEFAULT_INACTIVITY             7776000u
+#define BGCOPY__DEFAULT_JOBS_PER_USER          60u
+#define BGCOPY__DEFAULT_JOBS_PER_MACHINE       300u
+#define BGCOPY__DEFAULT_FILES_PER_JOB          200u
+#define BGCOPY__DEFAULT_RANGES_PER_FILE        500u
+#define BGCOPY__DEFAULT_TIME_SLICE             300u
+#define BGCOPY__DEFAULT_NOTIFY_RETRY           60u
+#define BGCOPY__DEFAULT_NOTIFY_IN_FLIGHT       4u
 #define BGCOPY__DEFAULT_MIN_NOTIFY_INTERVAL_MS 500u
-#define BGCOPY__MAX_RANGE_REQUEST (2ULL * 1024 * 1024 * 1024) /* 2 GiB per GET */
-#define BGCOPY__US 1000000LL
+#define BGCOPY__MAX_RANGE_REQUEST              (2ULL * 1024 * 1024 * 1024) /* 2 GiB per GET */
+#define BGCOPY__US                             1000000LL
 
 struct bgcopy__engine;
 struct emu_job;
@@ -89,11 +89,11 @@ struct bgcopy_file {
 struct bgcopy_error {
     const struct bgcopy__engine_ops *ops;
     volatile long refs;
-    struct emu_job *job;     /* holds a user reference on the job */
-    struct emu_file *file;   /* NULL when the error concerns no file */
+    struct emu_job *job;   /* holds a user reference on the job */
+    struct emu_file *file; /* NULL when the error concerns no file */
     bgcopy_error_context context;
     bgcopy_hr code;
-    const char *protocol;    /* "http", "file" or NULL */
+    const char *protocol; /* "http", "file" or NULL */
 };
 
 struct bgcopy_job_enum {
@@ -140,8 +140,7 @@ struct bgcopy__engine_ops {
     /* Property setters: `which` selects the property (BGCOPY__PROP_*). */
     bgcopy_hr (*set_property)(bgcopy_job *job, int which, const struct bgcopy__prop_value *v);
     bgcopy_hr (*set_callbacks)(bgcopy_job *job, const bgcopy_callbacks *cb, void *user);
-    bgcopy_hr (*get_callbacks)(bgcopy_job *job, int *registered, bgcopy_callbacks *cb,
-                               void **user);
+    bgcopy_hr (*get_callbacks)(bgcopy_job *job, int *registered, bgcopy_callbacks *cb, void **user);
 
     void (*file_addref)(bgcopy_file *file);
     void (*file_release)(bgcopy_file *file);
@@ -251,10 +250,10 @@ struct bgcopy__xfer;
 
 struct bgcopy__xfer_request {
     const char *url;
-    int head;          /* 1: HEAD; 0: GET */
+    int head; /* 1: HEAD; 0: GET */
     int has_range;
     uint64_t first;
-    uint64_t last;     /* inclusive */
+    uint64_t last;             /* inclusive */
     const struct emu_job *job; /* options: headers, proxy, credentials, flags */
 };
 
@@ -263,9 +262,9 @@ struct bgcopy__xfer_response {
     uint64_t content_length; /* BGCOPY_SIZE_UNKNOWN when absent */
     int has_content_range;
     uint64_t cr_first, cr_last, cr_total; /* cr_total BGCOPY_SIZE_UNKNOWN for '*' */
-    int64_t last_modified_us; /* Unix epoch; INT64_MIN when absent */
-    const char *etag;         /* may be NULL */
-    const char *final_url;    /* URL after redirects, NULL when none */
+    int64_t last_modified_us;             /* Unix epoch; INT64_MIN when absent */
+    const char *etag;                     /* may be NULL */
+    const char *final_url;                /* URL after redirects, NULL when none */
 };
 
 /* Callbacks from a transport to the engine, on the engine thread with the
@@ -288,9 +287,8 @@ struct bgcopy__transport {
     /* 1 when this transport serves url. */
     int (*accepts)(struct bgcopy__transport *tp, const char *url);
     bgcopy_hr (*start)(struct bgcopy__transport *tp, struct bgcopy__engine *e,
-                       const struct bgcopy__xfer_request *req,
-                       const struct bgcopy__xfer_sink *sink, void *ctx,
-                       struct bgcopy__xfer **out);
+                       const struct bgcopy__xfer_request *req, const struct bgcopy__xfer_sink *sink,
+                       void *ctx, struct bgcopy__xfer **out);
     void (*abort)(struct bgcopy__transport *tp, struct bgcopy__xfer *x);
     void (*destroy)(struct bgcopy__transport *tp);
 };
@@ -306,18 +304,18 @@ struct emu_file {
     uint32_t index;
     char *remote;
     char *local;
-    char *temp;             /* BIT<hex>.tmp path beside local */
-    int temp_exists;        /* created by this job and not yet removed */
-    uint64_t bytes_total;   /* BGCOPY_SIZE_UNKNOWN until known */
+    char *temp;           /* BIT<hex>.tmp path beside local */
+    int temp_exists;      /* created by this job and not yet removed */
+    uint64_t bytes_total; /* BGCOPY_SIZE_UNKNOWN until known */
     uint64_t bytes_transferred;
-    int transferred;        /* every byte is in the temp file */
-    int completed;          /* renamed to local by Complete */
-    uint64_t remote_size;   /* last seen entity size, SIZE_UNKNOWN if none */
+    int transferred;         /* every byte is in the temp file */
+    int completed;           /* renamed to local by Complete */
+    uint64_t remote_size;    /* last seen entity size, SIZE_UNKNOWN if none */
     int64_t remote_mtime_us; /* last seen Last-Modified, INT64_MIN if none */
-    uint32_t range_count;   /* 0: whole file */
+    uint32_t range_count;    /* 0: whole file */
     bgcopy_file_range *ranges;
-    uint32_t range_index;   /* range being fetched */
-    uint64_t range_done;    /* bytes of that range already fetched */
+    uint32_t range_index; /* range being fetched */
+    uint64_t range_done;  /* bytes of that range already fetched */
     int transferred_notified;
 };
 
@@ -333,7 +331,7 @@ struct emu_job {
     struct bgcopy_job handle;
     struct bgcopy__engine *engine;
     volatile long user_refs;
-    int in_engine;            /* listed in engine->jobs */
+    int in_engine; /* listed in engine->jobs */
     struct emu_job *prev, *next;
 
     bgcopy_guid id;
@@ -344,8 +342,8 @@ struct emu_job {
     char *description;
     char *owner;
     struct emu_user *user;
-    int owner_admin;          /* the creating manager was an administrator */
-    long internal_refs;       /* notifications in flight (lock held) */
+    int owner_admin;    /* the creating manager was an administrator */
+    long internal_refs; /* notifications in flight (lock held) */
 
     uint32_t notify_flags;
     int cb_registered;
@@ -389,15 +387,15 @@ struct emu_job {
     uint32_t error_count;
 
     /* scheduling */
-    uint64_t queue_seq;       /* round-robin order among equal priorities */
+    uint64_t queue_seq; /* round-robin order among equal priorities */
     bgcopy__timer slice_timer;
     /* transfer in progress */
     struct bgcopy__xfer *xfer;
     struct bgcopy__transport *xfer_tp;
     struct emu_file *xfer_file;
     int xfer_head;
-    uint64_t xfer_offset;     /* where the current GET writes in the temp file */
-    uint64_t xfer_expect;     /* bytes the current GET should deliver */
+    uint64_t xfer_offset; /* where the current GET writes in the temp file */
+    uint64_t xfer_expect; /* bytes the current GET should deliver */
     uint64_t xfer_got;
     int xfer_fd;
     int xfer_full_body;       /* accepted a 200 for a ranged request */
@@ -409,26 +407,26 @@ struct emu_job {
     bgcopy__timer no_progress_timer;
     int no_progress_expired;
     bgcopy__timer max_download_timer;
-    int64_t active_since_us;  /* start of the current CONNECTING/TRANSFERRING span, -1 */
-    int64_t active_accum_us;  /* time spent active since the last Resume */
+    int64_t active_since_us; /* start of the current CONNECTING/TRANSFERRING span, -1 */
+    int64_t active_accum_us; /* time spent active since the last Resume */
     bgcopy__timer inactivity_timer;
     int64_t last_activity_us;
 
     /* notifications */
-    int owed_transferred;     /* JobTransferred not yet delivered with S_OK */
+    int owed_transferred; /* JobTransferred not yet delivered with S_OK */
     int owed_error;
     int mod_pending;
     int64_t last_mod_us;
     bgcopy__timer mod_timer;
-    int file_notify_busy;     /* a FileTransferred of this job is in flight */
+    int file_notify_busy; /* a FileTransferred of this job is in flight */
 };
 
 /* Per-user accounting. */
 struct emu_user {
     struct emu_user *next;
     char *name;
-    uint32_t job_count;     /* non-final jobs */
-    uint32_t in_flight;     /* notifications being delivered */
+    uint32_t job_count; /* non-final jobs */
+    uint32_t in_flight; /* notifications being delivered */
 };
 
 /* A notification waiting for delivery. */
@@ -521,25 +519,24 @@ size_t bgcopy__engine_run_due(struct bgcopy__engine *e, int64_t now);
 bgcopy__timer *bgcopy__engine_next_timer(struct bgcopy__engine *e);
 /* Wakes the real-mode runner after the heap changed. */
 void bgcopy__engine_signal(struct bgcopy__engine *e);
-struct bgcopy__transport *bgcopy__engine_transport_for(struct bgcopy__engine *e,
-                                                       const char *url);
+struct bgcopy__transport *bgcopy__engine_transport_for(struct bgcopy__engine *e, const char *url);
 extern const struct bgcopy__engine_ops bgcopy__emu_ops;
 
 /* ---- statemachine.c ----------------------------------------------------------- */
 
 /* Events that move a job between states (reference §1.4). */
 typedef enum bgcopy__job_event {
-    BGCOPY__EV_RESUME = 0,       /* App Resume */
-    BGCOPY__EV_SUSPEND,          /* App Suspend */
-    BGCOPY__EV_CANCEL,           /* App Cancel, or inactivity timeout */
-    BGCOPY__EV_COMPLETE,         /* App Complete */
-    BGCOPY__EV_START,            /* scheduler picks the job */
-    BGCOPY__EV_CONNECTED,        /* transport answered */
-    BGCOPY__EV_TRANSIENT,        /* recoverable failure */
-    BGCOPY__EV_FATAL,            /* non-recoverable failure, or a timeout */
-    BGCOPY__EV_PREEMPT,          /* time slice over, or a higher priority job */
-    BGCOPY__EV_ALL_DONE,         /* last byte of last file */
-    BGCOPY__EV_RETRY,            /* MinimumRetryDelay elapsed */
+    BGCOPY__EV_RESUME = 0, /* App Resume */
+    BGCOPY__EV_SUSPEND,    /* App Suspend */
+    BGCOPY__EV_CANCEL,     /* App Cancel, or inactivity timeout */
+    BGCOPY__EV_COMPLETE,   /* App Complete */
+    BGCOPY__EV_START,      /* scheduler picks the job */
+    BGCOPY__EV_CONNECTED,  /* transport answered */
+    BGCOPY__EV_TRANSIENT,  /* recoverable failure */
+    BGCOPY__EV_FATAL,      /* non-recoverable failure, or a timeout */
+    BGCOPY__EV_PREEMPT,    /* time slice over, or a higher priority job */
+    BGCOPY__EV_ALL_DONE,   /* last byte of last file */
+    BGCOPY__EV_RETRY,      /* MinimumRetryDelay elapsed */
     BGCOPY__EV_COUNT
 } bgcopy__job_event;
 
@@ -599,8 +596,7 @@ int bgcopy__hr_is_transient(bgcopy_hr hr);
 void bgcopy__timers_init(struct emu_job *job);
 void bgcopy__timers_stop_all(struct emu_job *job);
 /* Called on every state change, after the state was updated. */
-void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from,
-                                  bgcopy__job_event ev);
+void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from, bgcopy__job_event ev);
 /* MaximumDownloadTime changed: re-measures an active job's budget. */
 void bgcopy__timers_max_download_changed(struct emu_job *job);
 /* NoProgressTimeout changed from old_seconds: a running no-progress window
@@ -659,8 +655,8 @@ int bgcopy__hex_value(int c);
 
 /* ---- sim.c ------------------------------------------------------------------------ */
 
-struct bgcopy__engine *bgcopy__sim_engine(struct bgcopy_sim *sim,
-                                          const bgcopy_manager_options *o, bgcopy_hr *hr);
+struct bgcopy__engine *bgcopy__sim_engine(struct bgcopy_sim *sim, const bgcopy_manager_options *o,
+                                          bgcopy_hr *hr);
 struct bgcopy__transport *bgcopy__sim_transport(struct bgcopy_sim *sim);
 /* Consumes the busy time set by bgcopy_sim_callback_busy (0 if none). */
 double bgcopy__sim_take_busy(struct bgcopy_sim *sim);

@@ -14,7 +14,7 @@
 
 #include "core-int.h"
 
-#define LOCK(e) bgcopy__mutex_lock((e)->lock)
+#define LOCK(e)   bgcopy__mutex_lock((e)->lock)
 #define UNLOCK(e) bgcopy__mutex_unlock((e)->lock)
 
 /* ---- references ------------------------------------------------------------------- */
@@ -910,8 +910,8 @@ static bgcopy_hr emu_get_error(bgcopy_job *h, bgcopy_error **out)
     bgcopy_hr hr;
 
     LOCK(e);
-    if (!job->has_error || (job->state != BGCOPY_JOB_STATE_ERROR &&
-                            job->state != BGCOPY_JOB_STATE_TRANSIENT_ERROR))
+    if (!job->has_error ||
+        (job->state != BGCOPY_JOB_STATE_ERROR && job->state != BGCOPY_JOB_STATE_TRANSIENT_ERROR))
         hr = BGCOPY_E_ERROR_INFORMATION_UNAVAILABLE;
     else
         hr = new_error_object(job, out);
@@ -1232,32 +1232,18 @@ out:
 }
 
 const struct bgcopy__engine_ops bgcopy__emu_ops = {
-    "emulated",
-    emu_create_job,
-    emu_get_job,
-    emu_enum_jobs,
-    emu_close,
-    emu_job_addref,
-    emu_job_release,
-    emu_add_files,
-    emu_enum_files,
-    emu_replace_remote_prefix,
-    emu_resume,
-    emu_suspend,
-    emu_cancel,
-    emu_complete,
-    emu_get_info,
-    emu_get_string,
-    emu_get_error,
-    emu_set_property,
-    emu_set_callbacks,
-    emu_get_callbacks,
-    emu_file_addref,
-    emu_file_release,
-    emu_file_get_string,
-    emu_file_get_progress,
-    emu_file_get_ranges,
-    emu_file_set_remote_name,
-    emu_error_release,
-    emu_error_get_file,
+    "emulated",          emu_create_job,
+    emu_get_job,         emu_enum_jobs,
+    emu_close,           emu_job_addref,
+    emu_job_release,     emu_add_files,
+    emu_enum_files,      emu_replace_remote_prefix,
+    emu_resume,          emu_suspend,
+    emu_cancel,          emu_complete,
+    emu_get_info,        emu_get_string,
+    emu_get_error,       emu_set_property,
+    emu_set_callbacks,   emu_get_callbacks,
+    emu_file_addref,     emu_file_release,
+    emu_file_get_string, emu_file_get_progress,
+    emu_file_get_ranges, emu_file_set_remote_name,
+    emu_error_release,   emu_error_get_file,
 };

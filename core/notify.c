@@ -23,7 +23,7 @@
 
 #include "core-int.h"
 
-#define LOCK(e) bgcopy__mutex_lock((e)->lock)
+#define LOCK(e)   bgcopy__mutex_lock((e)->lock)
 #define UNLOCK(e) bgcopy__mutex_unlock((e)->lock)
 
 struct busy_slot {
@@ -87,8 +87,8 @@ static void rearm(struct bgcopy__engine *e)
     bgcopy__timer_arm(e, &e->note_timer, due);
 }
 
-static void enqueue(struct bgcopy__engine *e, struct emu_job *job, int kind,
-                    struct emu_file *file, int64_t due, uint32_t attempts)
+static void enqueue(struct bgcopy__engine *e, struct emu_job *job, int kind, struct emu_file *file,
+                    int64_t due, uint32_t attempts)
 {
     struct bgcopy__note *n = bgcopy__calloc(1, sizeof(*n)), **pp;
     if (n == NULL)
@@ -397,8 +397,7 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
             job->file_notify_busy = 0;
 
         if (n->kind != BGCOPY__NOTE_JOB_MODIFICATION && hr != BGCOPY_S_OK &&
-            !(n->kind == BGCOPY__NOTE_FILE_TRANSFERRED && BGCOPY_SUCCEEDED(hr)) &&
-            still_valid(n)) {
+            !(n->kind == BGCOPY__NOTE_FILE_TRANSFERRED && BGCOPY_SUCCEEDED(hr)) && still_valid(n)) {
             /* Not accepted: call again later (reference §5.2). */
             n->attempts++;
             n->due = bgcopy__engine_now(e) + (int64_t)e->notify_retry * BGCOPY__US;

@@ -17,7 +17,7 @@
 
 #define DEFAULT_CHUNK (1024 * 1024)
 #define DEFAULT_START 1767225600.0 /* 2026-01-01T00:00:00Z */
-#define MAX_EVENTS 10000000u
+#define MAX_EVENTS    10000000u
 
 struct sim_resource {
     struct sim_resource *next;
@@ -123,8 +123,8 @@ bgcopy_hr bgcopy_sim_add_resource(bgcopy_sim *sim, const bgcopy_sim_resource *re
     r->length = res->length;
     r->content = res->content;
     r->seed = res->seed;
-    r->last_modified_us = res->last_modified > 0 ? (int64_t)llround(res->last_modified * 1e6)
-                                                 : sim->start_wall_us;
+    r->last_modified_us =
+        res->last_modified > 0 ? (int64_t)llround(res->last_modified * 1e6) : sim->start_wall_us;
     r->no_ranges = res->no_ranges;
     r->no_content_length = res->no_content_length;
     r->latency_us = (int64_t)llround(res->latency * 1e6);
@@ -404,10 +404,10 @@ static void body_step(struct bgcopy__engine *e, bgcopy__timer *t)
     }
     x->pos += n;
     x->sent += n;
-    bgcopy__timer_arm(e, t,
-                      bgcopy__engine_now(e) +
-                          (x->bandwidth > 0 ? (int64_t)llround((double)n / x->bandwidth * 1e6)
-                                            : 0));
+    bgcopy__timer_arm(
+        e, t,
+        bgcopy__engine_now(e) +
+            (x->bandwidth > 0 ? (int64_t)llround((double)n / x->bandwidth * 1e6) : 0));
 }
 
 static int sim_accepts(struct bgcopy__transport *tp, const char *url)
@@ -469,8 +469,8 @@ bgcopy_hr bgcopy_sim_create(const bgcopy_sim_options *options, bgcopy_sim **out)
     sim = bgcopy__calloc(1, sizeof(*sim));
     if (sim == NULL)
         return BGCOPY_E_OUTOFMEMORY;
-    sim->start_wall_us = (int64_t)llround((o.start_wall_time > 0 ? o.start_wall_time
-                                                                  : DEFAULT_START) * 1e6);
+    sim->start_wall_us =
+        (int64_t)llround((o.start_wall_time > 0 ? o.start_wall_time : DEFAULT_START) * 1e6);
     sim->chunk = o.chunk_size ? o.chunk_size : DEFAULT_CHUNK;
     sim->pattern = malloc(sim->chunk);
     if (sim->pattern == NULL) {

@@ -83,8 +83,7 @@ void bgcopy__timers_stop_all(struct emu_job *job)
     bgcopy__timer_disarm(e, &job->mod_timer);
 }
 
-void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from,
-                                  bgcopy__job_event ev)
+void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from, bgcopy__job_event ev)
 {
     struct bgcopy__engine *e = job->engine;
     int64_t now = bgcopy__engine_now(e);

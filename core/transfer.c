@@ -109,8 +109,8 @@ static void schedule_step(struct emu_job *job, int head)
 /* Records a failure and moves the job to TRANSIENT_ERROR or ERROR. A
  * transient failure is fatal when NoProgressTimeout is 0, when the retry
  * delay exceeds it, or after it expired (reference §6). */
-static void fail(struct emu_job *job, struct emu_file *file, bgcopy_hr hr,
-                 bgcopy_error_context ctx, int transient)
+static void fail(struct emu_job *job, struct emu_file *file, bgcopy_hr hr, bgcopy_error_context ctx,
+                 int transient)
 {
     const char *protocol = NULL;
     if (file) {
@@ -474,8 +474,8 @@ static bgcopy_hr sink_data(void *ctx, const void *data, size_t len)
         bgcopy__job_progress(job, &p);
         if (p.bytes_transferred > job->max_download_size) {
             detach(job);
-            fail(job, f, BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED,
-                 BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+            fail(job, f, BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED, BGCOPY_ERROR_CONTEXT_REMOTE_FILE,
+                 0);
             job->in_sink = 0;
             return BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED;
         }

@@ -18,15 +18,15 @@
 
 #include "bgcopy.h"
 
-#define CHECK(expr)                                                                                \
-    do {                                                                                           \
-        bgcopy_hr hr_ = (expr);                                                                    \
-        if (BGCOPY_FAILED(hr_)) {                                                                  \
-            char msg_[256];                                                                        \
-            bgcopy_hr_format(hr_, msg_, sizeof(msg_));                                             \
-            fprintf(stderr, "%s failed: %s\n", #expr, msg_);                                       \
-            exit(1);                                                                               \
-        }                                                                                          \
+#define CHECK(expr)                                          \
+    do {                                                     \
+        bgcopy_hr hr_ = (expr);                              \
+        if (BGCOPY_FAILED(hr_)) {                            \
+            char msg_[256];                                  \
+            bgcopy_hr_format(hr_, msg_, sizeof(msg_));       \
+            fprintf(stderr, "%s failed: %s\n", #expr, msg_); \
+            exit(1);                                         \
+        }                                                    \
     } while (0)
 
 static bgcopy_sim *sim;

@@ -17,9 +17,9 @@
 #include "bgcopy/job.h"
 #include "bgcopy/sim.h"
 
-#define BGCOPY_VERSION_MAJOR 0
-#define BGCOPY_VERSION_MINOR 1
-#define BGCOPY_VERSION_PATCH 0
+#define BGCOPY_VERSION_MAJOR  0
+#define BGCOPY_VERSION_MINOR  1
+#define BGCOPY_VERSION_PATCH  0
 #define BGCOPY_VERSION_STRING "0.1.0"
 
 BGCOPY_BEGIN_DECLS

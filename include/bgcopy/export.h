@@ -24,7 +24,7 @@
 
 #ifdef __cplusplus
 #define BGCOPY_BEGIN_DECLS extern "C" {
-#define BGCOPY_END_DECLS }
+#define BGCOPY_END_DECLS   }
 #else
 #define BGCOPY_BEGIN_DECLS
 #define BGCOPY_END_DECLS

@@ -152,8 +152,8 @@ BGCOPY_EXTERN bgcopy_hr bgcopy_job_get_proxy_settings(bgcopy_job *job, bgcopy_pr
 /* IBackgroundCopyJob2::SetCredentials. user name at most 300 characters,
  * password at most 65,535. BASIC and DIGEST need both strings. */
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_set_credentials(bgcopy_job *job, bgcopy_auth_target target,
-                                                   bgcopy_auth_scheme scheme,
-                                                   const char *user_name, const char *password);
+                                                   bgcopy_auth_scheme scheme, const char *user_name,
+                                                   const char *password);
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_remove_credentials(bgcopy_job *job, bgcopy_auth_target target,
                                                       bgcopy_auth_scheme scheme);
 
@@ -206,9 +206,9 @@ typedef struct bgcopy_callbacks {
                                          const bgcopy_file_range *ranges, void *user);
 } bgcopy_callbacks;
 
-#define BGCOPY_CALLBACKS_INIT                                                                      \
-    {                                                                                              \
-        sizeof(bgcopy_callbacks), NULL, NULL, NULL, NULL, NULL                                     \
+#define BGCOPY_CALLBACKS_INIT                                  \
+    {                                                          \
+        sizeof(bgcopy_callbacks), NULL, NULL, NULL, NULL, NULL \
     }
 
 /* SetNotifyInterface. callbacks NULL clears the registration; otherwise the
@@ -232,8 +232,8 @@ BGCOPY_EXTERN bgcopy_hr bgcopy_error_get_error(bgcopy_error *err, bgcopy_error_c
 /* BG_E_FILE_NOT_AVAILABLE (and *file NULL) when the error concerns no file. */
 BGCOPY_EXTERN bgcopy_hr bgcopy_error_get_file(bgcopy_error *err, bgcopy_file **file);
 /* language_id 0 -> E_INVALIDARG; any other gives English. */
-BGCOPY_EXTERN bgcopy_hr bgcopy_error_get_error_description(bgcopy_error *err,
-                                                           uint32_t language_id, char **text);
+BGCOPY_EXTERN bgcopy_hr bgcopy_error_get_error_description(bgcopy_error *err, uint32_t language_id,
+                                                           char **text);
 BGCOPY_EXTERN bgcopy_hr bgcopy_error_get_error_context_description(bgcopy_error *err,
                                                                    uint32_t language_id,
                                                                    char **text);

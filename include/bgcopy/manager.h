@@ -65,7 +65,7 @@ typedef struct bgcopy_manager_options {
 #define BGCOPY_MANAGER_OPTIONS_INIT                                                                \
     {                                                                                              \
         sizeof(bgcopy_manager_options), BGCOPY_ENGINE_DEFAULT, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, \
-            0, 0                                                                                    \
+            0, 0                                                                                   \
     }
 
 /* Opens a manager.

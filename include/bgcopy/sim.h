@@ -32,9 +32,9 @@ typedef struct bgcopy_sim_options {
     uint32_t chunk_size;
 } bgcopy_sim_options;
 
-#define BGCOPY_SIM_OPTIONS_INIT                                                                    \
-    {                                                                                              \
-        sizeof(bgcopy_sim_options), 0.0, 0                                                         \
+#define BGCOPY_SIM_OPTIONS_INIT            \
+    {                                      \
+        sizeof(bgcopy_sim_options), 0.0, 0 \
     }
 
 /* How a resource's bytes are generated. PATTERN: byte i is
@@ -47,21 +47,21 @@ typedef enum bgcopy_sim_content {
 } bgcopy_sim_content;
 
 typedef struct bgcopy_sim_resource {
-    size_t size;       /* sizeof(bgcopy_sim_resource) */
-    const char *url;   /* http:// or https:// URL; copied */
-    uint64_t length;   /* entity size in bytes */
+    size_t size;     /* sizeof(bgcopy_sim_resource) */
+    const char *url; /* http:// or https:// URL; copied */
+    uint64_t length; /* entity size in bytes */
     bgcopy_sim_content content;
-    uint32_t seed;     /* PATTERN seed */
-    double last_modified; /* Unix seconds; 0: the simulation's start time */
-    int no_ranges;     /* 1: ignore Range and answer 200 with the whole body */
+    uint32_t seed;         /* PATTERN seed */
+    double last_modified;  /* Unix seconds; 0: the simulation's start time */
+    int no_ranges;         /* 1: ignore Range and answer 200 with the whole body */
     int no_content_length; /* 1: omit Content-Length (dynamic content) */
-    double latency;    /* seconds before each response starts */
-    double bandwidth;  /* bytes per second; 0: unlimited */
+    double latency;        /* seconds before each response starts */
+    double bandwidth;      /* bytes per second; 0: unlimited */
 } bgcopy_sim_resource;
 
-#define BGCOPY_SIM_RESOURCE_INIT                                                                   \
-    {                                                                                              \
-        sizeof(bgcopy_sim_resource), NULL, 0, BGCOPY_SIM_CONTENT_PATTERN, 0, 0.0, 0, 0, 0.0, 0.0   \
+#define BGCOPY_SIM_RESOURCE_INIT                                                                 \
+    {                                                                                            \
+        sizeof(bgcopy_sim_resource), NULL, 0, BGCOPY_SIM_CONTENT_PATTERN, 0, 0.0, 0, 0, 0.0, 0.0 \
     }
 
 /* Fault kinds. Each rule applies to requests for its URL (NULL: any URL),
@@ -89,23 +89,23 @@ typedef enum bgcopy_sim_fault_kind {
 typedef struct bgcopy_sim_fault {
     size_t size; /* sizeof(bgcopy_sim_fault) */
     bgcopy_sim_fault_kind kind;
-    const char *url; /* copied; NULL matches every URL */
-    uint32_t count;  /* matching requests affected; 0 = unlimited */
-    int status;      /* HTTP_STATUS */
+    const char *url;      /* copied; NULL matches every URL */
+    uint32_t count;       /* matching requests affected; 0 = unlimited */
+    int status;           /* HTTP_STATUS */
     uint64_t after_bytes; /* RESET, STALL, CHANGE, DISK_FULL */
     uint64_t new_length;  /* CHANGE */
 } bgcopy_sim_fault;
 
-#define BGCOPY_SIM_FAULT_INIT                                                                      \
-    {                                                                                              \
-        sizeof(bgcopy_sim_fault), BGCOPY_SIM_FAULT_HTTP_STATUS, NULL, 0, 0, 0, 0                   \
+#define BGCOPY_SIM_FAULT_INIT                                                    \
+    {                                                                            \
+        sizeof(bgcopy_sim_fault), BGCOPY_SIM_FAULT_HTTP_STATUS, NULL, 0, 0, 0, 0 \
     }
 
 /* One request the scripted network answered, for assertions on the request
  * pattern (HEAD, then ranged GETs). */
 typedef struct bgcopy_sim_request {
-    char method[8];      /* "HEAD" or "GET" */
-    const char *url;     /* borrowed from the simulation; valid until destroy */
+    char method[8];  /* "HEAD" or "GET" */
+    const char *url; /* borrowed from the simulation; valid until destroy */
     int has_range;
     uint64_t range_first;
     uint64_t range_last; /* inclusive; BGCOPY_LENGTH_TO_EOF for "first-" */

@@ -28,7 +28,7 @@ MAKEFLAGS += --no-print-directory
 # Tracked files plus new files git does not ignore, NUL-separated.
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
-.PHONY: all deps build test demo format format-check asan clean
+.PHONY: all deps build test demo format format-check asan clean bench
 
 all: build
 
@@ -56,6 +56,9 @@ asan: deps
 		-DBGCOPY_SANITIZE=address $(CMAKE_ARGS)
 	$(CMAKE) --build $(ASAN_BUILD_DIR) -j$(JOBS)
 	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
+
+bench: build
+	$(BUILD_DIR)/bin/notify_bench
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

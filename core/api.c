@@ -114,7 +114,7 @@ bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options, bgcopy_mana
     if (o.sim != NULL) {
         e = bgcopy__sim_engine(o.sim, &o, &hr);
     } else {
-        e = bgcopy__engine_new(&o, NULL, &hr);
+        e = bgcopy__engine_shared(&o, &hr);
     }
     if (e == NULL) {
         return BGCOPY_FAILED(hr) ? hr : BGCOPY_E_OUTOFMEMORY;
@@ -1357,4 +1357,73 @@ bgcopy_hr bgcopy_file_set_remote_name(bgcopy_file *file, const char *remote_url)
         return hr;
     }
     return file->ops->file_set_remote_name(file, remote_url);
+}
+
+/* ---- persisted notification handlers ------------------------------------------------ */
+
+#define BGCOPY__MAX_HANDLER_NAME 256
+
+/* A handler name: non-empty, at most 256 characters. */
+static bgcopy_hr check_handler_name(const char *name)
+{
+    if (name == NULL || name[0] == '\0') {
+        return BGCOPY_E_INVALIDARG;
+    }
+    return check_length(name, BGCOPY__MAX_HANDLER_NAME, BGCOPY_E_STRING_TOO_LONG);
+}
+
+bgcopy_hr bgcopy_manager_register_notify_handler(bgcopy_manager *mgr, const char *name,
+                                                 const bgcopy_callbacks *callbacks, void *user)
+{
+    bgcopy_callbacks cb;
+    bgcopy_hr hr;
+
+    if (mgr == NULL || callbacks == NULL) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    hr = check_handler_name(name);
+    if (BGCOPY_FAILED(hr)) {
+        return hr;
+    }
+    hr = copy_versioned(callbacks, &cb, sizeof(cb), CALLBACKS_MIN_SIZE);
+    if (BGCOPY_FAILED(hr)) {
+        return hr;
+    }
+    return mgr->ops->register_handler(mgr, name, &cb, user);
+}
+
+bgcopy_hr bgcopy_manager_unregister_notify_handler(bgcopy_manager *mgr, const char *name)
+{
+    bgcopy_hr hr;
+
+    if (mgr == NULL) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    hr = check_handler_name(name);
+    if (BGCOPY_FAILED(hr)) {
+        return hr;
+    }
+    return mgr->ops->unregister_handler(mgr, name);
+}
+
+bgcopy_hr bgcopy_job_set_notify_handler(bgcopy_job *job, const char *name)
+{
+    struct bgcopy__prop_value v = {0};
+
+    if (job == NULL) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    if (name != NULL) {
+        bgcopy_hr hr = check_handler_name(name);
+        if (BGCOPY_FAILED(hr)) {
+            return hr;
+        }
+    }
+    v.s1 = name;
+    return set_prop(job, BGCOPY__PROP_HANDLER, &v);
+}
+
+bgcopy_hr bgcopy_job_get_notify_handler(bgcopy_job *job, char **name)
+{
+    return get_string(job, BGCOPY__STR_HANDLER, name);
 }

@@ -15,6 +15,7 @@
  *   transport-file.c  file:// and absolute-path remote names
  *   sim.c        the simulation harness and its scripted transport
  *   names.c      URL and local-name validation
+ *   cmdline.c    splitting a Windows command line into argv
  *   util.c       strings, GUIDs, FILETIME, enum names
  *
  * Locking: one mutex per engine (engine->lock) guards every engine, job and
@@ -56,6 +57,7 @@
 #define BGCOPY__DEFAULT_MIN_NOTIFY_INTERVAL_MS 500u
 #define BGCOPY__MAX_RANGE_REQUEST              (2ULL * 1024 * 1024 * 1024) /* 2 GiB per GET */
 #define BGCOPY__US                             1000000LL
+#define BGCOPY__NOTIFIER_THREADS               8 /* notification pool of a real-mode engine */
 
 struct bgcopy__engine;
 struct emu_job;
@@ -121,6 +123,9 @@ struct bgcopy__engine_ops {
     bgcopy_hr (*get_job)(bgcopy_manager *mgr, const bgcopy_guid *id, bgcopy_job **out);
     bgcopy_hr (*enum_jobs)(bgcopy_manager *mgr, uint32_t flags, bgcopy_job_enum **out);
     void (*close)(bgcopy_manager *mgr);
+    bgcopy_hr (*register_handler)(bgcopy_manager *mgr, const char *name, const bgcopy_callbacks *cb,
+                                  void *user);
+    bgcopy_hr (*unregister_handler)(bgcopy_manager *mgr, const char *name);
 
     void (*job_addref)(bgcopy_job *job);
     void (*job_release)(bgcopy_job *job);
@@ -190,7 +195,8 @@ enum {
     BGCOPY__STR_CMD_PARAMETERS,
     BGCOPY__STR_FILE_REMOTE,
     BGCOPY__STR_FILE_LOCAL,
-    BGCOPY__STR_FILE_TEMP
+    BGCOPY__STR_FILE_TEMP,
+    BGCOPY__STR_HANDLER
 };
 
 /* Settable properties for set_property. */
@@ -208,7 +214,8 @@ enum {
     BGCOPY__PROP_CMD_LINE,
     BGCOPY__PROP_CUSTOM_HEADERS,
     BGCOPY__PROP_SECURITY_FLAGS,
-    BGCOPY__PROP_JOB5 /* Job5 property: v->job5_id, v->job5 */
+    BGCOPY__PROP_JOB5,   /* Job5 property: v->job5_id, v->job5 */
+    BGCOPY__PROP_HANDLER /* persisted handler name: v->s1 (NULL clears) */
 };
 
 struct bgcopy__prop_value {
@@ -351,6 +358,7 @@ struct emu_job {
     void *cb_user;
     char *cmd_program;
     char *cmd_parameters;
+    char *handler_name; /* persisted handler this job names, or NULL */
 
     uint32_t retry_delay;
     uint32_t no_progress_timeout;
@@ -421,6 +429,18 @@ struct emu_job {
     int file_notify_busy; /* a FileTransferred of this job is in flight */
 };
 
+/* A named notification handler registered by a manager (the counterpart of
+ * BITS's notification CLSID): jobs name it, the name persists with the job,
+ * the callbacks live as long as the registration. */
+struct emu_handler {
+    struct emu_handler *next;
+    char *name;
+    char *owner;
+    bgcopy_manager *mgr;
+    bgcopy_callbacks cb;
+    void *user;
+};
+
 /* Per-user accounting. */
 struct emu_user {
     struct emu_user *next;
@@ -440,6 +460,7 @@ enum {
 struct bgcopy__note {
     struct bgcopy__note *next;
     int kind;
+    int cmdline_only;      /* the callback failed: only the command line runs now */
     struct emu_job *job;   /* holds a user reference */
     struct emu_file *file; /* FILE_TRANSFERRED */
     int64_t due;
@@ -487,6 +508,7 @@ struct bgcopy__engine {
 
     /* notifications */
     struct bgcopy__note *notes;
+    struct emu_handler *handlers;
     uint64_t note_seq;
     bgcopy__timer note_timer; /* simulated engines: dispatch when due */
     void *busy_slots;         /* simulated callbacks held busy (notify.c) */
@@ -495,16 +517,22 @@ struct bgcopy__engine {
     bgcopy__cond *wake;
     bgcopy__thread *runner;
     bgcopy__cond *note_wake;
-    bgcopy__thread *notifier;
-    uintptr_t notifier_id;
+    bgcopy__thread *notifiers[BGCOPY__NOTIFIER_THREADS];
+    uintptr_t notifier_ids[BGCOPY__NOTIFIER_THREADS];
+    size_t notifier_count;
+    size_t notifier_started;
     int stop;
-    int self_destroy;
+    uintptr_t self_destroy; /* the notifier thread that dropped the last reference */
+    int resurrected;        /* see bgcopy__engine_shared */
 };
 
 /* ---- engine.c ---------------------------------------------------------------- */
 
 struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struct bgcopy_sim *sim,
                                           bgcopy_hr *hr);
+/* The process-wide real-mode engine (created on first use), with a new
+ * reference. */
+struct bgcopy__engine *bgcopy__engine_shared(const bgcopy_manager_options *o, bgcopy_hr *hr);
 void bgcopy__engine_retain(struct bgcopy__engine *e);
 void bgcopy__engine_release(struct bgcopy__engine *e);
 int64_t bgcopy__engine_now(const struct bgcopy__engine *e);
@@ -616,6 +644,11 @@ void bgcopy__notify_event(struct emu_job *job, int kind, struct emu_file *file);
 void bgcopy__notify_modified(struct emu_job *job);
 /* Callbacks were (re)registered: re-queue owed notifications. */
 void bgcopy__notify_registered(struct emu_job *job);
+/* JobTransferred / JobError still owed to the job's targets are queued again
+ * (a target appeared: callbacks, a handler, a command line). */
+void bgcopy__notify_owed(struct emu_job *job);
+/* A handler was registered: deliver what is owed to jobs naming it. */
+void bgcopy__notify_handler_registered(struct bgcopy__engine *e, const struct emu_handler *h);
 /* The job reached a final state: drop its pending notifications. */
 void bgcopy__notify_drop_job(struct emu_job *job);
 /* Delivers every notification that is due and has a slot, invoking
@@ -652,6 +685,17 @@ void *bgcopy__calloc(size_t n, size_t size);
 bgcopy_hr bgcopy__new_guid(bgcopy_guid *g);
 /* Value of hex digit c (either case), or -1. */
 int bgcopy__hex_value(int c);
+
+/* ---- cmdline.c -------------------------------------------------------------------- */
+
+/* Splits a Windows command line into argv the way the Microsoft C runtime does (rules in
+ * cmdline.c): argv[0] follows the program-name rule (a leading '"' runs to the next '"', no
+ * escapes; otherwise to the first space or tab; leading white space gives an empty argv[0]);
+ * the other arguments are separated by spaces/tabs, with the backslash-quote rules and "" as
+ * a literal '"' inside quotes. The empty line gives argc 0. *argv is one malloc'ed block
+ * (pointer array + strings), NULL-terminated, freed with free(); *argc the count. Errors:
+ * E_INVALIDARG for NULL arguments, E_OUTOFMEMORY. */
+bgcopy_hr bgcopy__cmdline_split(const char *line, char ***argv, int *argc);
 
 /* ---- sim.c ------------------------------------------------------------------------ */
 

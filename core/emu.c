@@ -51,6 +51,7 @@ static void free_job(struct emu_job *job)
     free(job->owner);
     free(job->cmd_program);
     free(job->cmd_parameters);
+    free(job->handler_name);
     free(job->proxy_list);
     free(job->proxy_bypass);
     free(job->custom_headers);
@@ -378,9 +379,80 @@ static bgcopy_hr emu_enum_jobs(bgcopy_manager *mgr, uint32_t flags, bgcopy_job_e
     return BGCOPY_S_OK;
 }
 
+static void free_handler(struct emu_handler *h)
+{
+    free(h->name);
+    free(h->owner);
+    free(h);
+}
+
+/* Registers (or replaces: the last registration wins) a named handler for
+ * this manager's user, then delivers what jobs naming it are owed. */
+static bgcopy_hr emu_register_handler(bgcopy_manager *mgr, const char *name,
+                                      const bgcopy_callbacks *cb, void *user)
+{
+    struct bgcopy__engine *e = mgr->engine;
+    struct emu_handler *h;
+
+    LOCK(e);
+    for (h = e->handlers; h; h = h->next)
+        if (strcmp(h->name, name) == 0 && strcmp(h->owner, mgr->user) == 0)
+            break;
+    if (h == NULL) {
+        h = bgcopy__calloc(1, sizeof(*h));
+        if (h == NULL || (h->name = bgcopy__strdup(name)) == NULL ||
+            (h->owner = bgcopy__strdup(mgr->user)) == NULL) {
+            if (h)
+                free_handler(h);
+            UNLOCK(e);
+            return BGCOPY_E_OUTOFMEMORY;
+        }
+        h->next = e->handlers;
+        e->handlers = h;
+    }
+    h->mgr = mgr;
+    h->cb = *cb;
+    h->user = user;
+    bgcopy__notify_handler_registered(e, h);
+    UNLOCK(e);
+    return BGCOPY_S_OK;
+}
+
+/* Removes this manager's registrations matching name (all when name is
+ * NULL). Lock held. Returns the number removed. */
+static int drop_handlers(struct bgcopy__engine *e, bgcopy_manager *mgr, const char *name)
+{
+    struct emu_handler **pp = &e->handlers;
+    int n = 0;
+    while (*pp) {
+        struct emu_handler *h = *pp;
+        if (h->mgr == mgr && (name == NULL || strcmp(h->name, name) == 0)) {
+            *pp = h->next;
+            free_handler(h);
+            n++;
+        } else {
+            pp = &h->next;
+        }
+    }
+    return n;
+}
+
+static bgcopy_hr emu_unregister_handler(bgcopy_manager *mgr, const char *name)
+{
+    struct bgcopy__engine *e = mgr->engine;
+    int n;
+    LOCK(e);
+    n = drop_handlers(e, mgr, name);
+    UNLOCK(e);
+    return n ? BGCOPY_S_OK : BGCOPY_E_NOT_FOUND;
+}
+
 static void emu_close(bgcopy_manager *mgr)
 {
     struct bgcopy__engine *e = mgr->engine;
+    LOCK(e);
+    (void)drop_handlers(e, mgr, NULL); /* registrations end with their manager */
+    UNLOCK(e);
     free(mgr->user);
     free(mgr);
     bgcopy__engine_release(e);
@@ -868,6 +940,11 @@ static bgcopy_hr emu_get_string(bgcopy_job *h, int which, char **out)
     case BGCOPY__STR_CMD_PARAMETERS:
         s = job->cmd_parameters ? job->cmd_parameters : "";
         break;
+    case BGCOPY__STR_HANDLER:
+        s = job->handler_name;
+        if (s == NULL)
+            hr = BGCOPY_S_FALSE;
+        break;
     default:
         hr = BGCOPY_E_INVALIDARG;
         break;
@@ -1067,6 +1144,13 @@ static bgcopy_hr emu_set_property(bgcopy_job *h, int which, const struct bgcopy_
     case BGCOPY__PROP_CMD_LINE:
         if (BGCOPY_SUCCEEDED(hr = replace_string(&job->cmd_program, v->s1)))
             hr = replace_string(&job->cmd_parameters, v->s2);
+        if (BGCOPY_SUCCEEDED(hr))
+            bgcopy__notify_owed(job); /* a command line set after the event still runs */
+        break;
+    case BGCOPY__PROP_HANDLER:
+        hr = replace_string(&job->handler_name, v->s1);
+        if (BGCOPY_SUCCEEDED(hr))
+            bgcopy__notify_owed(job);
         break;
     case BGCOPY__PROP_CUSTOM_HEADERS:
         hr = replace_string(&job->custom_headers, v->s1);
@@ -1103,6 +1187,7 @@ static bgcopy_hr emu_set_callbacks(bgcopy_job *h, const bgcopy_callbacks *cb, vo
         job->cb_registered = 0;
         memset(&job->cb, 0, sizeof(job->cb));
         job->cb_user = NULL;
+        bgcopy__notify_owed(job); /* a handler or command line takes over */
     } else {
         job->cb = *cb;
         job->cb_user = user;
@@ -1232,18 +1317,34 @@ out:
 }
 
 const struct bgcopy__engine_ops bgcopy__emu_ops = {
-    "emulated",          emu_create_job,
-    emu_get_job,         emu_enum_jobs,
-    emu_close,           emu_job_addref,
-    emu_job_release,     emu_add_files,
-    emu_enum_files,      emu_replace_remote_prefix,
-    emu_resume,          emu_suspend,
-    emu_cancel,          emu_complete,
-    emu_get_info,        emu_get_string,
-    emu_get_error,       emu_set_property,
-    emu_set_callbacks,   emu_get_callbacks,
-    emu_file_addref,     emu_file_release,
-    emu_file_get_string, emu_file_get_progress,
-    emu_file_get_ranges, emu_file_set_remote_name,
-    emu_error_release,   emu_error_get_file,
+    .name = "emulated",
+    .create_job = emu_create_job,
+    .get_job = emu_get_job,
+    .enum_jobs = emu_enum_jobs,
+    .close = emu_close,
+    .register_handler = emu_register_handler,
+    .unregister_handler = emu_unregister_handler,
+    .job_addref = emu_job_addref,
+    .job_release = emu_job_release,
+    .add_files = emu_add_files,
+    .enum_files = emu_enum_files,
+    .replace_remote_prefix = emu_replace_remote_prefix,
+    .resume = emu_resume,
+    .suspend = emu_suspend,
+    .cancel = emu_cancel,
+    .complete = emu_complete,
+    .get_info = emu_get_info,
+    .get_string = emu_get_string,
+    .get_error = emu_get_error,
+    .set_property = emu_set_property,
+    .set_callbacks = emu_set_callbacks,
+    .get_callbacks = emu_get_callbacks,
+    .file_addref = emu_file_addref,
+    .file_release = emu_file_release,
+    .file_get_string = emu_file_get_string,
+    .file_get_progress = emu_file_get_progress,
+    .file_get_ranges = emu_file_get_ranges,
+    .file_set_remote_name = emu_file_set_remote_name,
+    .error_release = emu_error_release,
+    .error_get_file = emu_error_get_file,
 };

@@ -210,11 +210,26 @@ static void runner_main(void *arg)
 
 static void engine_free(struct bgcopy__engine *e);
 
+static int is_notifier(const struct bgcopy__engine *e, uintptr_t self)
+{
+    size_t i;
+    for (i = 0; i < e->notifier_count; i++)
+        if (e->notifier_ids[i] == self)
+            return 1;
+    return 0;
+}
+
+/* One thread of the notification pool: delivers due notifications, one at a
+ * time, with the engine lock released around each callback. The pool has
+ * more threads than one user may have notifications in flight, so a user
+ * whose four callbacks block does not stall another user's. */
 static void notifier_main(void *arg)
 {
     struct bgcopy__engine *e = arg;
+    uintptr_t self = bgcopy__thread_self();
+    size_t i;
+
     bgcopy__mutex_lock(e->lock);
-    e->notifier_id = bgcopy__thread_self();
     while (!e->stop) {
         int64_t due;
         if (bgcopy__notify_dispatch(e) > 0)
@@ -225,13 +240,45 @@ static void notifier_main(void *arg)
         bgcopy__cond_wait_until(e->note_wake, e->lock, due == INT64_MAX ? -1 : due);
     }
     bgcopy__mutex_unlock(e->lock);
-    if (e->self_destroy) {
+    if (e->self_destroy == self) {
         /* The last reference was dropped by a callback on this thread: finish
-         * the shutdown here, since this thread cannot join itself. */
+         * the shutdown here, since a thread cannot join itself. */
         bgcopy__thread_join(e->runner);
-        bgcopy__thread_detach(e->notifier);
+        for (i = 0; i < e->notifier_count; i++) {
+            if (e->notifier_ids[i] == self)
+                bgcopy__thread_detach(e->notifiers[i]);
+            else
+                bgcopy__thread_join(e->notifiers[i]);
+        }
         engine_free(e);
     }
+}
+
+static void notifier_entry(void *arg)
+{
+    struct bgcopy__engine *e = arg;
+    /* Record this thread's id before any callback can run on it. */
+    bgcopy__mutex_lock(e->lock);
+    e->notifier_ids[e->notifier_started++] = bgcopy__thread_self();
+    bgcopy__mutex_unlock(e->lock);
+    notifier_main(e);
+}
+
+/* Stops the threads (lock not held) and waits for them. */
+static void stop_threads(struct bgcopy__engine *e)
+{
+    size_t i;
+    bgcopy__mutex_lock(e->lock);
+    e->stop = 1;
+    bgcopy__cond_broadcast(e->wake);
+    bgcopy__cond_broadcast(e->note_wake);
+    bgcopy__mutex_unlock(e->lock);
+    if (e->runner)
+        bgcopy__thread_join(e->runner);
+    for (i = 0; i < e->notifier_count; i++)
+        bgcopy__thread_join(e->notifiers[i]);
+    e->runner = NULL;
+    e->notifier_count = 0;
 }
 
 /* ---- lifetime ------------------------------------------------------------------------ */
@@ -278,6 +325,7 @@ struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struc
 {
     struct bgcopy__engine *e = bgcopy__calloc(1, sizeof(*e));
     struct bgcopy__transport *tp;
+    size_t i;
 
     *hr = BGCOPY_E_OUTOFMEMORY;
     if (e == NULL)
@@ -320,15 +368,13 @@ struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struc
         *hr = bgcopy__thread_start(&e->runner, runner_main, e);
         if (BGCOPY_FAILED(*hr))
             goto fail;
-        *hr = bgcopy__thread_start(&e->notifier, notifier_main, e);
-        if (BGCOPY_FAILED(*hr)) {
-            bgcopy__mutex_lock(e->lock);
-            e->stop = 1;
-            bgcopy__cond_signal(e->wake);
-            bgcopy__mutex_unlock(e->lock);
-            bgcopy__thread_join(e->runner);
-            e->runner = NULL;
-            goto fail;
+        for (i = 0; i < BGCOPY__NOTIFIER_THREADS; i++) {
+            *hr = bgcopy__thread_start(&e->notifiers[i], notifier_entry, e);
+            if (BGCOPY_FAILED(*hr)) {
+                stop_threads(e);
+                goto fail;
+            }
+            e->notifier_count++;
         }
     }
     *hr = BGCOPY_S_OK;
@@ -345,26 +391,58 @@ void bgcopy__engine_retain(struct bgcopy__engine *e)
     bgcopy__atomic_inc(&e->refs);
 }
 
+/* The engine shared by every real-mode manager of this process: like the
+ * BITS service, one "machine" holds all users' jobs, so the per-user and
+ * per-machine limits and the four-notifications-per-user rule span every
+ * manager. Guarded by the process-wide lock of the platform seam. */
+static struct bgcopy__engine *shared_engine;
+
+struct bgcopy__engine *bgcopy__engine_shared(const bgcopy_manager_options *o, bgcopy_hr *hr)
+{
+    struct bgcopy__engine *e;
+    bgcopy__sys_global_lock();
+    e = shared_engine;
+    if (e && bgcopy__atomic_inc(&e->refs) > 1) {
+        *hr = BGCOPY_S_OK;
+    } else {
+        /* None yet, or the last one is shutting down (its count reached 0
+         * and stays claimed by the thread that will free it). */
+        if (e)
+            e->resurrected = 1;
+        e = bgcopy__engine_new(o, NULL, hr);
+        shared_engine = e;
+    }
+    bgcopy__sys_global_unlock();
+    return e;
+}
+
 void bgcopy__engine_release(struct bgcopy__engine *e)
 {
     if (bgcopy__atomic_dec(&e->refs) != 0)
         return;
-    if (e->runner && e->notifier_id == bgcopy__thread_self()) {
-        bgcopy__mutex_lock(e->lock);
-        e->stop = 1;
-        e->self_destroy = 1;
-        bgcopy__cond_broadcast(e->wake);
-        bgcopy__mutex_unlock(e->lock);
-        return;
+    if (e->sim == NULL) {
+        bgcopy__sys_global_lock();
+        if (e->resurrected) {
+            /* bgcopy__engine_shared bumped the count back from 0 while this
+             * thread was on its way here; that increment does not own the
+             * engine: undo it and finish the shutdown. */
+            e->resurrected = 0;
+            (void)bgcopy__atomic_dec(&e->refs);
+        }
+        if (shared_engine == e)
+            shared_engine = NULL;
+        bgcopy__sys_global_unlock();
     }
-    if (e->runner) {
+    if (e->runner && is_notifier(e, bgcopy__thread_self())) {
         bgcopy__mutex_lock(e->lock);
         e->stop = 1;
+        e->self_destroy = bgcopy__thread_self();
         bgcopy__cond_broadcast(e->wake);
         bgcopy__cond_broadcast(e->note_wake);
         bgcopy__mutex_unlock(e->lock);
-        bgcopy__thread_join(e->runner);
-        bgcopy__thread_join(e->notifier);
+        return;
     }
+    if (e->runner)
+        stop_threads(e);
     engine_free(e);
 }

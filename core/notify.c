@@ -69,6 +69,64 @@ static int enabled(const struct emu_job *job, int kind)
     return (job->notify_flags & flag_for(kind)) != 0;
 }
 
+/* ---- targets ---------------------------------------------------------------------
+ * A notification goes to the job's live callbacks; without them, to the
+ * named handler the job designates, if its owner registered one; without
+ * either (or after they failed), JobTransferred and JobError run the job's
+ * notification command line. */
+
+enum { TARGET_NONE, TARGET_CALLBACK, TARGET_HANDLER, TARGET_CMDLINE };
+
+static struct emu_handler *find_handler(struct bgcopy__engine *e, const struct emu_job *job)
+{
+    struct emu_handler *h;
+    if (job->handler_name == NULL)
+        return NULL;
+    for (h = e->handlers; h; h = h->next)
+        if (strcmp(h->name, job->handler_name) == 0 && strcmp(h->owner, job->owner) == 0)
+            return h;
+    return NULL;
+}
+
+static int urgent_job_kind(int kind)
+{
+    return kind == BGCOPY__NOTE_JOB_TRANSFERRED || kind == BGCOPY__NOTE_JOB_ERROR;
+}
+
+/* Whether the job has a callback target (live callbacks or a live handler). */
+static int has_callback(struct bgcopy__engine *e, const struct emu_job *job)
+{
+    return job->cb_registered || find_handler(e, job) != NULL;
+}
+
+static int has_target(struct bgcopy__engine *e, const struct emu_job *job, int kind)
+{
+    return has_callback(e, job) || (urgent_job_kind(kind) && job->cmd_program != NULL);
+}
+
+/* Picks the target for note n and copies the callbacks to use. */
+static int resolve(struct bgcopy__engine *e, const struct bgcopy__note *n, bgcopy_callbacks *cb,
+                   void **user)
+{
+    const struct emu_job *job = n->job;
+    struct emu_handler *h;
+    if (!n->cmdline_only) {
+        if (job->cb_registered) {
+            *cb = job->cb;
+            *user = job->cb_user;
+            return TARGET_CALLBACK;
+        }
+        if ((h = find_handler(e, job)) != NULL) {
+            *cb = h->cb;
+            *user = h->user;
+            return TARGET_HANDLER;
+        }
+    }
+    if (urgent_job_kind(n->kind) && job->cmd_program != NULL)
+        return TARGET_CMDLINE;
+    return TARGET_NONE;
+}
+
 /* Keeps the simulation's clock moving to the next due notification: an
  * active timer when one is due now (work in progress), a passive one for a
  * retry that waits for a later time. */
@@ -118,7 +176,7 @@ static void mod_timer_fn(struct bgcopy__engine *e, bgcopy__timer *t)
 {
     struct emu_job *job = t->data;
     job->mod_pending = 0;
-    if (bgcopy__job_state_is_final(job->state) || !job->cb_registered ||
+    if (bgcopy__job_state_is_final(job->state) || !has_callback(e, job) ||
         !enabled(job, BGCOPY__NOTE_JOB_MODIFICATION))
         return;
     job->last_mod_us = bgcopy__engine_now(e);
@@ -165,8 +223,8 @@ void bgcopy__notify_event(struct emu_job *job, int kind, struct emu_file *file)
         job->owed_transferred = 1;
     if (kind == BGCOPY__NOTE_JOB_ERROR)
         job->owed_error = 1;
-    if (!job->cb_registered)
-        return;
+    if (!has_target(e, job, kind))
+        return; /* owed: delivered when a target appears */
     enqueue(e, job, kind, file, bgcopy__engine_now(e), 0);
 }
 
@@ -174,7 +232,7 @@ void bgcopy__notify_modified(struct emu_job *job)
 {
     struct bgcopy__engine *e = job->engine;
     int64_t now, due;
-    if (job->mod_pending || !job->cb_registered || !enabled(job, BGCOPY__NOTE_JOB_MODIFICATION))
+    if (job->mod_pending || !has_callback(e, job) || !enabled(job, BGCOPY__NOTE_JOB_MODIFICATION))
         return;
     now = bgcopy__engine_now(e);
     due = job->last_mod_us + (int64_t)job->min_notify_interval_ms * 1000;
@@ -196,6 +254,30 @@ void bgcopy__notify_registered(struct emu_job *job)
         if (!queued(e, job, BGCOPY__NOTE_JOB_ERROR))
             enqueue(e, job, BGCOPY__NOTE_JOB_ERROR, NULL, now, 0);
     }
+}
+
+void bgcopy__notify_owed(struct emu_job *job)
+{
+    struct bgcopy__engine *e = job->engine;
+    int64_t now = bgcopy__engine_now(e);
+    if (job->owed_transferred && job->state == BGCOPY_JOB_STATE_TRANSFERRED &&
+        enabled(job, BGCOPY__NOTE_JOB_TRANSFERRED) &&
+        has_target(e, job, BGCOPY__NOTE_JOB_TRANSFERRED) &&
+        !queued(e, job, BGCOPY__NOTE_JOB_TRANSFERRED))
+        enqueue(e, job, BGCOPY__NOTE_JOB_TRANSFERRED, NULL, now, 0);
+    if (job->owed_error && job->state == BGCOPY_JOB_STATE_ERROR &&
+        enabled(job, BGCOPY__NOTE_JOB_ERROR) && has_target(e, job, BGCOPY__NOTE_JOB_ERROR) &&
+        !queued(e, job, BGCOPY__NOTE_JOB_ERROR))
+        enqueue(e, job, BGCOPY__NOTE_JOB_ERROR, NULL, now, 0);
+}
+
+void bgcopy__notify_handler_registered(struct bgcopy__engine *e, const struct emu_handler *h)
+{
+    struct emu_job *job;
+    for (job = e->jobs_head; job; job = job->next)
+        if (job->handler_name && strcmp(job->handler_name, h->name) == 0 &&
+            strcmp(job->owner, h->owner) == 0)
+            bgcopy__notify_owed(job);
 }
 
 void bgcopy__notify_drop_job(struct emu_job *job)
@@ -329,6 +411,69 @@ static bgcopy_hr invoke(struct emu_job *job, int kind, struct emu_file *file,
     }
 }
 
+/* Appends n to the queue again. */
+static void requeue(struct bgcopy__engine *e, struct bgcopy__note *n)
+{
+    struct bgcopy__note **pp;
+    n->seq = ++e->note_seq;
+    n->next = NULL;
+    for (pp = &e->notes; *pp; pp = &(*pp)->next)
+        ;
+    *pp = n;
+}
+
+/* Runs the job's notification command line for note n (lock held on entry
+ * and exit; released while the program runs). Exit status 0 settles the
+ * notification; a non-zero status or a failed launch runs it again after
+ * the job's MinimumRetryDelay while the job is still in the announced
+ * state (reference §5.4). The program is started without a shell, argv
+ * split from the parameters as Windows splits a command line. */
+static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
+{
+    struct emu_job *job = n->job;
+    struct emu_user *user = job->user;
+    char *program = bgcopy__strdup(job->cmd_program);
+    char *params = job->cmd_parameters ? bgcopy__strdup(job->cmd_parameters) : NULL;
+    char **argv = NULL, *single[2];
+    int argc = 0, code = -1;
+    bgcopy_hr hr = BGCOPY_E_OUTOFMEMORY;
+
+    user->in_flight++;
+    job->internal_refs++;
+    UNLOCK(e);
+    if (program && (job->cmd_parameters == NULL || params)) {
+        if (params && params[0] != '\0') {
+            hr = bgcopy__cmdline_split(params, &argv, &argc);
+        } else {
+            single[0] = program;
+            single[1] = NULL;
+            hr = BGCOPY_S_OK;
+        }
+        if (BGCOPY_SUCCEEDED(hr))
+            hr = bgcopy__sys_run(program, argv ? argv : single, &code);
+    }
+    free(argv);
+    free(program);
+    free(params);
+    LOCK(e);
+    user->in_flight--;
+    n->attempts++;
+    if (BGCOPY_SUCCEEDED(hr) && code == 0) {
+        if (n->kind == BGCOPY__NOTE_JOB_TRANSFERRED)
+            job->owed_transferred = 0;
+        else
+            job->owed_error = 0;
+        free(n);
+    } else if (still_valid(n)) {
+        n->cmdline_only = 1;
+        n->due = bgcopy__engine_now(e) + (int64_t)job->retry_delay * BGCOPY__US;
+        requeue(e, n);
+    } else {
+        free(n);
+    }
+    bgcopy__job_internal_unref(job);
+}
+
 size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
 {
     size_t delivered = 0;
@@ -342,12 +487,19 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
         bgcopy_error *err = NULL;
         bgcopy_hr hr;
         double busy;
+        int target;
 
         unlink_note(e, n);
-        if (!still_valid(n) || !job->cb_registered ||
-            (!enabled(job, n->kind) && n->kind != BGCOPY__NOTE_JOB_MODIFICATION)) {
-            /* Stale, or owed until a callback is registered again. */
+        target =
+            still_valid(n) && enabled(job, n->kind) ? resolve(e, n, &cb, &cb_user) : TARGET_NONE;
+        if (target == TARGET_NONE) {
+            /* Stale, or owed until a target is registered again. */
             free(n);
+            continue;
+        }
+        if (target == TARGET_CMDLINE) {
+            run_cmdline(e, n);
+            delivered++;
             continue;
         }
         if (n->kind == BGCOPY__NOTE_JOB_ERROR &&
@@ -357,8 +509,6 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
             e->notes = n;
             break;
         }
-        cb = job->cb;
-        cb_user = job->cb_user;
         user->in_flight++;
         job->internal_refs++;
         if (n->kind == BGCOPY__NOTE_FILE_TRANSFERRED) {
@@ -398,17 +548,17 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
 
         if (n->kind != BGCOPY__NOTE_JOB_MODIFICATION && hr != BGCOPY_S_OK &&
             !(n->kind == BGCOPY__NOTE_FILE_TRANSFERRED && BGCOPY_SUCCEEDED(hr)) && still_valid(n)) {
-            /* Not accepted: call again later (reference §5.2). */
+            /* Not accepted: call again later (reference §5.2) - or, when the
+             * job has a command line, run it now instead and never call the
+             * callback again for this event (§5.4). */
             n->attempts++;
-            n->due = bgcopy__engine_now(e) + (int64_t)e->notify_retry * BGCOPY__US;
-            n->seq = ++e->note_seq;
-            n->next = NULL;
-            {
-                struct bgcopy__note **pp;
-                for (pp = &e->notes; *pp; pp = &(*pp)->next)
-                    ;
-                *pp = n;
+            if (urgent_job_kind(n->kind) && job->cmd_program != NULL) {
+                n->cmdline_only = 1;
+                n->due = bgcopy__engine_now(e);
+            } else {
+                n->due = bgcopy__engine_now(e) + (int64_t)e->notify_retry * BGCOPY__US;
             }
+            requeue(e, n);
         } else {
             if (hr == BGCOPY_S_OK && n->kind == BGCOPY__NOTE_JOB_TRANSFERRED)
                 job->owed_transferred = 0;

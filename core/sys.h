@@ -56,6 +56,11 @@ void bgcopy__thread_detach(bgcopy__thread *t);
 /* An identifier of the calling thread, unique among live threads. */
 uintptr_t bgcopy__thread_self(void);
 
+/* One process-wide lock, usable without initialisation (for lazily created
+ * process-wide objects). Not recursive. */
+void bgcopy__sys_global_lock(void);
+void bgcopy__sys_global_unlock(void);
+
 /* Atomic counters (sequentially consistent). Both return the new value. */
 long bgcopy__atomic_inc(volatile long *p);
 long bgcopy__atomic_dec(volatile long *p);
@@ -68,6 +73,19 @@ char *bgcopy__sys_user_name(void);
 
 /* Fills buf with len cryptographically random bytes. Errors: E_FAIL. */
 bgcopy_hr bgcopy__sys_random(void *buf, size_t len);
+
+/* ---- processes ------------------------------------------------------------- */
+
+/* Runs program with argv (argv[0] first, NULL-terminated) without a shell
+ * (no search path, no expansion), with the calling process's environment,
+ * stdin from /dev/null, stdout/stderr inherited and default signal handling,
+ * and waits for it to exit. *exit_code receives its exit status (128 + the
+ * signal number if a signal killed it). Errors: the HRESULT of the launch
+ * failure (HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) when program does not
+ * exist, E_ACCESSDENIED when it is not a regular file or not executable,
+ * HRESULT_FROM_WIN32(ERROR_BAD_EXE_FORMAT) when it is not a program, ...);
+ * nothing is run then. Blocks the calling thread until the program ends. */
+bgcopy_hr bgcopy__sys_run(const char *program, char *const argv[], int *exit_code);
 
 /* ---- files -------------------------------------------------------------------
  * Paths are UTF-8. A file handle is an opaque non-negative integer. */

@@ -223,6 +223,14 @@ BGCOPY_EXTERN bgcopy_hr bgcopy_job_set_notify_callbacks(bgcopy_job *job,
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_get_notify_callbacks(bgcopy_job *job, int *registered,
                                                         bgcopy_callbacks *callbacks, void **user);
 
+/* Names the persisted notification handler of this job (see
+ * bgcopy_manager_register_notify_handler); NULL clears. The name, unlike the
+ * callbacks pointer, stays with the job. Errors: E_INVALIDARG (empty name),
+ * BG_E_STRING_TOO_LONG (over 256 characters), BG_E_INVALID_STATE. */
+BGCOPY_EXTERN bgcopy_hr bgcopy_job_set_notify_handler(bgcopy_job *job, const char *name);
+/* S_FALSE and NULL when the job names no handler. */
+BGCOPY_EXTERN bgcopy_hr bgcopy_job_get_notify_handler(bgcopy_job *job, char **name);
+
 /* ---- error objects (IBackgroundCopyError) ----------------------------------- */
 
 BGCOPY_EXTERN void bgcopy_error_addref(bgcopy_error *err);

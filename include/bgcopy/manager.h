@@ -16,6 +16,7 @@
 #define BGCOPY_MANAGER_H
 
 #include "bgcopy/types.h"
+#include "bgcopy/job.h"
 
 BGCOPY_BEGIN_DECLS
 
@@ -114,6 +115,28 @@ BGCOPY_EXTERN bgcopy_hr bgcopy_manager_enum_jobs(bgcopy_manager *mgr, uint32_t f
  * gives English). *text is freed with bgcopy_free. */
 BGCOPY_EXTERN bgcopy_hr bgcopy_manager_get_error_description(bgcopy_manager *mgr, bgcopy_hr hr,
                                                              uint32_t language_id, char **text);
+
+/* Registers a named notification handler for this manager's user (the
+ * counterpart of BITS's notification CLSID, reference §5.3). Jobs name a
+ * handler with bgcopy_job_set_notify_handler; the name is kept with the job
+ * while the callbacks live only as long as this registration (until
+ * unregistered or the manager is closed). A job without live callbacks has
+ * its notifications delivered to the handler it names; JobTransferred and
+ * JobError owed while no handler was registered are delivered as soon as one
+ * is (e.g. when the application starts again). Registering the same name
+ * again replaces the callbacks (the last registration wins).
+ * name: 1 to 256 characters. callbacks is copied; user is passed back.
+ * Errors: E_INVALIDARG (NULL or empty name, NULL callbacks or a size too
+ * small), BG_E_STRING_TOO_LONG, E_OUTOFMEMORY. */
+BGCOPY_EXTERN bgcopy_hr bgcopy_manager_register_notify_handler(bgcopy_manager *mgr,
+                                                               const char *name,
+                                                               const bgcopy_callbacks *callbacks,
+                                                               void *user);
+
+/* Removes a registration made through this manager. Errors: E_INVALIDARG,
+ * BG_E_NOT_FOUND when this manager registered no handler of that name. */
+BGCOPY_EXTERN bgcopy_hr bgcopy_manager_unregister_notify_handler(bgcopy_manager *mgr,
+                                                                 const char *name);
 
 /* The user name this manager acts as (borrowed, valid until close). */
 BGCOPY_EXTERN const char *bgcopy_manager_user(const bgcopy_manager *mgr);

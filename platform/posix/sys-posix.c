@@ -2,8 +2,9 @@
  *
  * Everything the core needs from a POSIX system lives here: monotonic and wall clocks, pthread
  * mutexes, conditions (on CLOCK_MONOTONIC) and threads, atomic counters, the user's name, random
- * bytes, and file operations. Every errno failure is turned into the HRESULT Windows would report
- * for it by bgcopy__sys_hr_from_errno(), so the engine records the same codes on every platform.
+ * bytes, running a program (posix_spawn), and file operations. Every errno failure is turned into
+ * the HRESULT Windows would report for it by bgcopy__sys_hr_from_errno(), so the engine records the
+ * same codes on every platform.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -19,11 +20,14 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -342,6 +346,113 @@ bgcopy_hr bgcopy__sys_random(void *buf, size_t len)
     return BGCOPY_S_OK;
 }
 
+/* ---- processes -------------------------------------------------------------- */
+
+#ifdef __APPLE__
+#include <crt_externs.h>
+#define SYS_ENVIRON (*_NSGetEnviron()) /* environ is not visible to shared libraries there */
+#else
+extern char **environ;
+#define SYS_ENVIRON environ
+#endif
+
+/* HRESULT_FROM_WIN32(ERROR_BAD_EXE_FORMAT), 0x800700C1: what CreateProcess reports for a file
+ * that is not a program. */
+#define SYS_E_BAD_EXE_FORMAT BGCOPY_HR_FROM_WIN32(193)
+
+/* The HRESULT for an error number posix_spawn returned. */
+static bgcopy_hr spawn_hr(int err)
+{
+    switch (err) {
+    case ENOEXEC:
+        return SYS_E_BAD_EXE_FORMAT;
+    case EAGAIN: /* process limit: CreateProcess says ERROR_NOT_ENOUGH_MEMORY */
+        return BGCOPY_E_OUTOFMEMORY;
+    default:
+        return bgcopy__sys_hr_from_errno(err);
+    }
+}
+
+/* Launch failures are detected twice. The program is stat()ed first, so a missing program or
+ * one that is not a regular file fails before anything is started on every system. Everything
+ * else (no execute permission, not an executable format, ...) comes back from posix_spawn
+ * itself: glibc 2.24 and later (a CLONE_VFORK child that reports the execve error before the
+ * parent resumes), musl and the BSDs/macOS all return the exec error instead of starting a
+ * child that exits with status 127.
+ *
+ * The child gets an empty signal mask and default dispositions for every signal, so neither
+ * the blocked signals of the calling thread (an engine thread) nor an application's SIG_IGN
+ * (SIGPIPE, typically) leak into it. */
+bgcopy_hr bgcopy__sys_run(const char *program, char *const argv[], int *exit_code)
+{
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t none, dflt;
+    struct stat st;
+    pid_t pid, r;
+    int err, status;
+
+    if (exit_code != NULL) {
+        *exit_code = 0;
+    }
+    if (program == NULL || argv == NULL || argv[0] == NULL || exit_code == NULL) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    if (stat(program, &st) != 0) {
+        return bgcopy__sys_hr_from_errno(errno);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return BGCOPY_E_ACCESSDENIED; /* CreateProcess on a directory: ERROR_ACCESS_DENIED */
+    }
+
+    err = posix_spawn_file_actions_init(&actions);
+    if (err != 0) {
+        return spawn_hr(err);
+    }
+    err = posix_spawnattr_init(&attr);
+    if (err != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return spawn_hr(err);
+    }
+    sigemptyset(&none);
+    sigfillset(&dflt);
+    sigdelset(&dflt, SIGKILL); /* cannot be changed anyway */
+    sigdelset(&dflt, SIGSTOP);
+    err = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (err == 0) {
+        err = posix_spawnattr_setsigmask(&attr, &none);
+    }
+    if (err == 0) {
+        err = posix_spawnattr_setsigdefault(&attr, &dflt);
+    }
+    if (err == 0) {
+        err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    }
+    if (err == 0) {
+        err = posix_spawn(&pid, program, &actions, &attr, argv, SYS_ENVIRON);
+    }
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    if (err != 0) {
+        return spawn_hr(err);
+    }
+
+    do {
+        r = waitpid(pid, &status, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        return bgcopy__sys_hr_from_errno(errno); /* ECHILD: the application reaps children */
+    }
+    if (WIFEXITED(status)) {
+        *exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        *exit_code = 128 + WTERMSIG(status);
+    } else {
+        *exit_code = 128; /* not reachable without WUNTRACED */
+    }
+    return BGCOPY_S_OK;
+}
+
 /* ---- files ------------------------------------------------------------------ */
 
 bgcopy_hr bgcopy__sys_hr_from_errno(int err)
@@ -654,4 +765,18 @@ bgcopy_hr bgcopy__fs_dir_writable(const char *dir)
         return BGCOPY_E_ACCESSDENIED;
     }
     return BGCOPY_S_OK;
+}
+
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void bgcopy__sys_global_lock(void)
+{
+    if (pthread_mutex_lock(&global_lock) != 0)
+        abort();
+}
+
+void bgcopy__sys_global_unlock(void)
+{
+    if (pthread_mutex_unlock(&global_lock) != 0)
+        abort();
 }

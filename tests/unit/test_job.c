@@ -193,16 +193,22 @@ static int enum_lists(bgcopy_manager *mgr, uint32_t flags, const bgcopy_guid *id
 {
     bgcopy_job_enum *e = NULL;
     bgcopy_job *j = NULL;
+    uint32_t n = 0, i, fetched = 0;
     int found = 0;
 
     assert_hr(bgcopy_manager_enum_jobs(mgr, flags, &e), BGCOPY_S_OK);
-    while (bgcopy_job_enum_next(e, 1, &j, NULL) == BGCOPY_S_OK) {
+    assert_hr(bgcopy_job_enum_get_count(e, &n), BGCOPY_S_OK);
+    for (i = 0; i < n; i++) {
         bgcopy_guid g;
 
+        assert_hr(bgcopy_job_enum_next(e, 1, &j, &fetched), BGCOPY_S_OK);
+        assert_int_equal(fetched, 1);
         assert_hr(bgcopy_job_get_id(j, &g), BGCOPY_S_OK);
         found |= bgcopy_guid_equal(&g, id);
         bgcopy_job_release(j);
     }
+    assert_hr(bgcopy_job_enum_next(e, 1, &j, &fetched), BGCOPY_S_FALSE);
+    assert_int_equal(fetched, 0);
     bgcopy_job_enum_release(e);
     return found;
 }

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -610,6 +611,158 @@ static void test_thread_self(void **state)
     assert_true(bgcopy__thread_self() == main_id);
 }
 
+/* ---- processes --------------------------------------------------------------- */
+
+/* Runs argv (argv[0] is also the program) and returns its exit code; fails on launch errors. */
+static int run_ok(char *const argv[])
+{
+    int code = -1;
+
+    assert_hr_equal(bgcopy__sys_run(argv[0], argv, &code), BGCOPY_S_OK);
+    return code;
+}
+
+static void test_run_exit_codes(void **state)
+{
+    char *t[] = {"/bin/true", NULL};
+    char *f[] = {"/bin/false", NULL};
+    char *seven[] = {"/bin/sh", "-c", "exit 7", NULL};
+    char *big[] = {"/bin/sh", "-c", "exit 255", NULL};
+
+    assert_int_equal(run_ok(t), 0);
+    assert_int_equal(run_ok(f), 1);
+    assert_int_equal(run_ok(seven), 7);
+    assert_int_equal(run_ok(big), 255);
+}
+
+static void test_run_missing(void **state)
+{
+    char p[256];
+    char *argv[] = {p, NULL};
+    int code = 99;
+
+    tpath(p, "no-such-program");
+    assert_hr_equal(bgcopy__sys_run(p, argv, &code), BGCOPY_E_WIN32_FILE_NOT_FOUND);
+    assert_hr_equal(bgcopy__sys_run(p, argv, &code), 0x80070002u);
+    assert_int_equal(code, 0);
+    /* A path through a regular file: ERROR_PATH_NOT_FOUND. */
+    strcpy(p, "/bin/true/x");
+    assert_hr_equal(bgcopy__sys_run(p, argv, &code), BGCOPY_E_WIN32_PATH_NOT_FOUND);
+}
+
+/* A script that would exit 0 if it ran, without execute permission: E_ACCESSDENIED (even for
+ * root, which needs at least one execute bit). A directory is refused the same way. */
+static void test_run_not_executable(void **state)
+{
+    static const char script[] = "#!/bin/sh\nexit 0\n";
+    char p[256];
+    char *argv[] = {p, NULL};
+    int fd, code = 99;
+
+    fd = make_file("not-executable", script, sizeof(script) - 1);
+    bgcopy__fs_close(fd);
+    tpath(p, "not-executable");
+    assert_int_equal(chmod(p, 0644), 0);
+    assert_hr_equal(bgcopy__sys_run(p, argv, &code), BGCOPY_E_ACCESSDENIED);
+    assert_hr_equal(bgcopy__sys_run(p, argv, &code), 0x80070005u);
+    assert_int_equal(code, 0);
+
+    assert_hr_equal(bgcopy__sys_run(tmpdir, argv, &code), BGCOPY_E_ACCESSDENIED);
+}
+
+/* Executable, but neither a binary nor a #! script: HRESULT_FROM_WIN32(ERROR_BAD_EXE_FORMAT),
+ * not a shell fallback. */
+static void test_run_bad_format(void **state)
+{
+    static const char junk[] = "\x01\x02\x03 not a program\n";
+    char p[256];
+    char *argv[] = {p, NULL};
+    int fd, code = 99;
+
+    fd = make_file("bad-format", junk, sizeof(junk) - 1);
+    bgcopy__fs_close(fd);
+    tpath(p, "bad-format");
+    assert_int_equal(chmod(p, 0755), 0);
+    assert_hr_equal(bgcopy__sys_run(p, argv, &code), 0x800700C1u);
+    assert_int_equal(code, 0);
+}
+
+/* Killed by a signal: 128 + the signal number - also when the caller ignores and blocks that
+ * signal, since the child starts with default signal handling. */
+static void test_run_killed_by_signal(void **state)
+{
+    char *term[] = {"/bin/sh", "-c", "kill -TERM $$", NULL};
+    char *kill9[] = {"/bin/sh", "-c", "kill -KILL $$", NULL};
+    struct sigaction ign, old_act;
+    sigset_t block, old_mask;
+
+    assert_int_equal(run_ok(term), 128 + SIGTERM);
+    assert_int_equal(run_ok(term), 143);
+    assert_int_equal(run_ok(kill9), 128 + SIGKILL);
+
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    assert_int_equal(sigaction(SIGTERM, &ign, &old_act), 0);
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    assert_int_equal(sigprocmask(SIG_BLOCK, &block, &old_mask), 0);
+    assert_int_equal(run_ok(term), 128 + SIGTERM);
+    assert_int_equal(sigprocmask(SIG_SETMASK, &old_mask, NULL), 0);
+    assert_int_equal(sigaction(SIGTERM, &old_act, NULL), 0);
+}
+
+/* Reads tmpdir/name into buf (NUL-terminated). */
+static void read_back(const char *name, char *buf, size_t size)
+{
+    char p[256];
+    size_t got = 0;
+    int fd = -1;
+
+    assert_hr_equal(bgcopy__fs_open(tpath(p, name), 0, &fd), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy__fs_pread(fd, buf, size - 1, 0, &got), BGCOPY_S_OK);
+    buf[got] = '\0';
+    bgcopy__fs_close(fd);
+}
+
+/* Arguments arrive exactly as given: no shell, no splitting, no expansion. */
+static void test_run_arguments(void **state)
+{
+    char script[512], out[256], p[256];
+    char *argv[] = {"/bin/sh", "-c",    script, "sh",          "a b", "c\"d",
+                    "",        "$HOME", "*",    "\xc3\xa9 \\", NULL};
+
+    snprintf(script, sizeof(script), "printf \"%%s|\" \"$@\" > '%s'", tpath(p, "args.out"));
+    assert_int_equal(run_ok(argv), 0);
+    read_back("args.out", out, sizeof(out));
+    assert_string_equal(out, "a b|c\"d||$HOME|*|\xc3\xa9 \\|");
+}
+
+/* stdin is /dev/null (immediate end of file); the environment is the caller's. */
+static void test_run_stdin_environment(void **state)
+{
+    char *eof[] = {"/bin/sh", "-c", "if read x; then exit 3; else exit 4; fi", NULL};
+    char *env[] = {"/bin/sh", "-c", "test \"$BGCOPY_TEST_RUN\" = 'x y'", NULL};
+
+    assert_int_equal(run_ok(eof), 4);
+    assert_int_equal(setenv("BGCOPY_TEST_RUN", "x y", 1), 0);
+    assert_int_equal(run_ok(env), 0);
+    assert_int_equal(unsetenv("BGCOPY_TEST_RUN"), 0);
+    assert_int_equal(run_ok(env), 1);
+}
+
+static void test_run_invalid_args(void **state)
+{
+    char *argv[] = {"/bin/true", NULL};
+    char *empty[] = {NULL};
+    int code = 99;
+
+    assert_hr_equal(bgcopy__sys_run(NULL, argv, &code), BGCOPY_E_INVALIDARG);
+    assert_hr_equal(bgcopy__sys_run("/bin/true", NULL, &code), BGCOPY_E_INVALIDARG);
+    assert_hr_equal(bgcopy__sys_run("/bin/true", empty, &code), BGCOPY_E_INVALIDARG);
+    assert_hr_equal(bgcopy__sys_run("/bin/true", argv, NULL), BGCOPY_E_INVALIDARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +786,14 @@ int main(void)
         cmocka_unit_test(test_cond_timeout),
         cmocka_unit_test(test_cond_signal),
         cmocka_unit_test(test_thread_self),
+        cmocka_unit_test(test_run_exit_codes),
+        cmocka_unit_test(test_run_missing),
+        cmocka_unit_test(test_run_not_executable),
+        cmocka_unit_test(test_run_bad_format),
+        cmocka_unit_test(test_run_killed_by_signal),
+        cmocka_unit_test(test_run_arguments),
+        cmocka_unit_test(test_run_stdin_environment),
+        cmocka_unit_test(test_run_invalid_args),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

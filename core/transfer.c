@@ -230,6 +230,11 @@ static void start_request(struct emu_job *job, struct emu_file *f, int head)
             const bgcopy_file_range *r = &f->ranges[f->range_index];
             first = r->initial_offset + f->range_done;
             last = r->initial_offset + range_len(f, f->range_index) - 1;
+        } else if (f->remote_size == BGCOPY_SIZE_UNKNOWN) {
+            /* The server refused HEAD: this first ranged GET learns the size
+             * from Content-Range (reference §8.2, "HEAD or first GET"). */
+            first = f->bytes_transferred;
+            last = first + BGCOPY__MAX_RANGE_REQUEST - 1;
         } else {
             first = f->bytes_transferred;
             last = f->remote_size - 1;
@@ -240,7 +245,8 @@ static void start_request(struct emu_job *job, struct emu_file *f, int head)
         req.first = first;
         req.last = last;
         job->xfer_offset = f->bytes_transferred;
-        job->xfer_expect = last - first + 1;
+        job->xfer_expect =
+            f->remote_size == BGCOPY_SIZE_UNKNOWN ? BGCOPY_SIZE_UNKNOWN : last - first + 1;
     } else if (!head) {
         /* Dynamic content: no range, always from byte 0 (reference §8.3). */
         restart_file(f);
@@ -315,6 +321,11 @@ static int on_head(struct emu_job *job, struct emu_file *f, const struct bgcopy_
     uint64_t total;
     uint32_t i;
 
+    if ((r->status == 405 || r->status == 501) && f->range_count == 0) {
+        /* HEAD not supported: the first ranged GET will tell the size. */
+        f->remote_size = BGCOPY_SIZE_UNKNOWN;
+        return 0;
+    }
     if (r->status != 200) {
         detach(job);
         fail_status(job, f, r->status);
@@ -357,6 +368,60 @@ static int on_head(struct emu_job *job, struct emu_file *f, const struct bgcopy_
     return 0;
 }
 
+/* Answer to the size-probing GET (the server refused HEAD): a 206 gives
+ * the size in its Content-Range; a 200 means Range was ignored, and its
+ * Content-Length (if any) gives the size. Returns 1 when the request stops. */
+static int on_probe(struct emu_job *job, struct emu_file *f, const struct bgcopy__xfer_response *r)
+{
+    bgcopy_hr fatal = BGCOPY_S_OK;
+
+    if (r->status == 206) {
+        if (!r->has_content_range || r->cr_total == BGCOPY_SIZE_UNKNOWN)
+            fatal = BGCOPY_E_MISSING_FILE_SIZE;
+        else if (r->cr_first != job->xfer_offset || r->cr_last < r->cr_first ||
+                 r->cr_last >= r->cr_total)
+            fatal = BGCOPY_E_INVALID_SERVER_RESPONSE;
+        if (fatal == BGCOPY_S_OK && f->bytes_transferred > 0 &&
+            (f->bytes_total != r->cr_total || f->remote_mtime_us != r->last_modified_us)) {
+            /* Resuming, but the entity changed: start the file over. */
+            detach(job);
+            restart_file(f);
+            schedule_step(job, 1);
+            return 1;
+        }
+        if (fatal == BGCOPY_S_OK) {
+            f->remote_size = r->cr_total;
+            f->bytes_total = r->cr_total;
+            job->xfer_expect = r->cr_last - r->cr_first + 1;
+        }
+    } else if (r->status == 200) {
+        if (r->content_length != BGCOPY_SIZE_UNKNOWN)
+            f->bytes_total = r->content_length;
+        if (r->content_length != BGCOPY_SIZE_UNKNOWN &&
+            job->priority == BGCOPY_JOB_PRIORITY_FOREGROUND &&
+            r->content_length < BGCOPY__MAX_RANGE_REQUEST && f->bytes_transferred == 0) {
+            f->remote_size = r->content_length;
+            job->xfer_full_body = 1;
+            job->xfer_offset = 0;
+            job->xfer_expect = r->content_length;
+        } else {
+            fatal = BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT;
+        }
+    } else {
+        detach(job);
+        fail_status(job, f, r->status);
+        return 1;
+    }
+    if (fatal != BGCOPY_S_OK) {
+        detach(job);
+        fail(job, f, fatal, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 0);
+        return 1;
+    }
+    f->remote_mtime_us = r->last_modified_us;
+    bgcopy__notify_modified(job);
+    return 0;
+}
+
 static int on_get(struct emu_job *job, struct emu_file *f, const struct bgcopy__xfer_response *r)
 {
     bgcopy_hr hr;
@@ -368,6 +433,9 @@ static int on_get(struct emu_job *job, struct emu_file *f, const struct bgcopy__
             return 1;
         }
         f->bytes_total = r->content_length;
+    } else if (job->xfer_expect == BGCOPY_SIZE_UNKNOWN) {
+        if (on_probe(job, f, r))
+            return 1;
     } else if ((r->status == 206 || r->status == 416) &&
                ((r->cr_total != BGCOPY_SIZE_UNKNOWN && r->cr_total != f->remote_size) ||
                 (r->last_modified_us != INT64_MIN && r->last_modified_us != f->remote_mtime_us))) {

@@ -647,10 +647,17 @@ static void check_status(fx *f, int status, bgcopy_job_state expected)
     check_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(status));
     assert_int_equal(error_count_of(job), 1);
     check_progress(job, BGCOPY_SIZE_UNKNOWN, 0, 1, 0);
-    /* The HEAD got the status; no GET followed. */
+    /* The HEAD got the status; no GET followed - except for 405 and 501
+     * ("HEAD not supported"), where the size is asked of a first ranged GET,
+     * which got the status too. */
     after = requests(f, &rq);
-    assert_int_equal(after, before + 1);
     check_head(&rq[before], url, status);
+    if (status == 405 || status == 501) {
+        assert_int_equal(after, before + 2);
+        check_get(&rq[before + 1], url, 0, BGCOPY__MAX_RANGE_REQUEST - 1, status);
+    } else {
+        assert_int_equal(after, before + 1);
+    }
     assert_hr_equal(bgcopy_job_cancel(job), BGCOPY_S_OK);
     bgcopy_job_release(job);
 }
@@ -664,6 +671,7 @@ static void test_http_status_classification(void **state)
     check_status(f, 408, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     check_status(f, 409, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     check_status(f, 500, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    check_status(f, 405, BGCOPY_JOB_STATE_ERROR);
     check_status(f, 501, BGCOPY_JOB_STATE_ERROR);
     check_status(f, 502, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     check_status(f, 503, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
@@ -2125,6 +2133,62 @@ static void test_fatal_error_keeps_temp_until_cancel(void **state)
     bgcopy_job_release(job);
 }
 
+/* A server that refuses HEAD (405): the first ranged GET learns the size from
+ * its Content-Range, and the download completes byte for byte. */
+static void test_head_refused_size_from_first_get(void **state)
+{
+    fx *f = *state;
+    static const char url[] = "http://nohead.test/a.bin";
+    const bgcopy_sim_request *rq;
+    bgcopy_job *job;
+    char path[256];
+
+    add_resource(f, url, 300000, 21);
+    add_status_fault(f, url, 405, 1); /* only the HEAD */
+    job = job_with_file(f, url, "nohead.bin");
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    run_idle(f);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    check_progress(job, 300000, 300000, 1, 1);
+    assert_int_equal(requests(f, &rq), 2);
+    check_head(&rq[0], url, 405);
+    check_get(&rq[1], url, 0, BGCOPY__MAX_RANGE_REQUEST - 1, 206);
+    assert_hr_equal(bgcopy_job_complete(job), BGCOPY_S_OK);
+    local_path(f, "nohead.bin", path);
+    check_whole_pattern_file(path, 21, 300000);
+    bgcopy_job_release(job);
+}
+
+/* The seed's "dynamic content" case: HEAD refused, and the GET answers 200
+ * without Content-Length: BG_E_INSUFFICIENT_RANGE_SUPPORT with the file's
+ * BytesTotal still BG_SIZE_UNKNOWN. */
+static void test_head_refused_no_ranges_no_length(void **state)
+{
+    fx *f = *state;
+    static const char url[] = "http://dynamic.test/a.bin";
+    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
+    bgcopy_job *job;
+    bgcopy_file *file;
+
+    r.url = url;
+    r.length = 5000;
+    r.seed = 3;
+    r.no_ranges = 1;
+    r.no_content_length = 1;
+    assert_hr_equal(bgcopy_sim_add_resource(f->sim, &r), BGCOPY_S_OK);
+    add_status_fault(f, url, 405, 1);
+    job = job_with_file(f, url, "dynamic.bin");
+    file = file_at(job, 0);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    run_idle(f);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_ERROR);
+    check_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT);
+    check_file_progress(file, BGCOPY_SIZE_UNKNOWN, 0, 0);
+    bgcopy_file_release(file);
+    assert_hr_equal(bgcopy_job_cancel(job), BGCOPY_S_OK);
+    bgcopy_job_release(job);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2140,6 +2204,8 @@ int main(void)
         T(test_network_down),
         T(test_reset_resumes_at_checkpoint),
         T(test_no_ranges_normal_priority_fails),
+        T(test_head_refused_size_from_first_get),
+        T(test_head_refused_no_ranges_no_length),
         T(test_no_ranges_foreground_small_file),
         T(test_no_ranges_foreground_huge_file),
         T(test_no_ranges_switch_to_foreground),

@@ -81,15 +81,21 @@ void bgcopy__job_user_ref(struct emu_job *job)
         bgcopy__engine_retain(job->engine);
 }
 
+/* The count is decremented under the lock: dropped outside it, a thread that
+ * frees the job under the lock (maybe_free_job after the last internal
+ * reference, e.g. a notifier finishing a callback) could see 0 and free the
+ * job before this thread locks to do the same (use after free). */
 void bgcopy__job_user_unref(struct emu_job *job)
 {
     struct bgcopy__engine *e = job->engine;
-    if (bgcopy__atomic_dec(&job->user_refs) != 0)
-        return;
+    long left;
     LOCK(e);
-    maybe_free_job(job);
+    left = bgcopy__atomic_dec(&job->user_refs);
+    if (left == 0)
+        maybe_free_job(job);
     UNLOCK(e);
-    bgcopy__engine_release(e);
+    if (left == 0)
+        bgcopy__engine_release(e);
 }
 
 void bgcopy__job_internal_unref(struct emu_job *job)

@@ -254,12 +254,24 @@ static void notifier_main(void *arg)
     }
 }
 
+/* What a notifier thread is started with: its slot in e->notifiers, so that
+ * notifier_ids[i] is the id of the thread whose handle is notifiers[i] (the
+ * self-destroy path of notifier_main joins by that pairing; the order in
+ * which the threads happen to start says nothing about it). */
+struct notifier_arg {
+    struct bgcopy__engine *e;
+    size_t index;
+};
+
 static void notifier_entry(void *arg)
 {
-    struct bgcopy__engine *e = arg;
+    struct notifier_arg a = *(struct notifier_arg *)arg;
+    struct bgcopy__engine *e = a.e;
+    free(arg);
     /* Record this thread's id before any callback can run on it. */
     bgcopy__mutex_lock(e->lock);
-    e->notifier_ids[e->notifier_started++] = bgcopy__thread_self();
+    e->notifier_ids[a.index] = bgcopy__thread_self();
+    e->notifier_started++;
     bgcopy__mutex_unlock(e->lock);
     notifier_main(e);
 }
@@ -369,8 +381,15 @@ struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struc
         if (BGCOPY_FAILED(*hr))
             goto fail;
         for (i = 0; i < BGCOPY__NOTIFIER_THREADS; i++) {
-            *hr = bgcopy__thread_start(&e->notifiers[i], notifier_entry, e);
+            struct notifier_arg *a = bgcopy__calloc(1, sizeof(*a));
+            *hr = BGCOPY_E_OUTOFMEMORY;
+            if (a != NULL) {
+                a->e = e;
+                a->index = i;
+                *hr = bgcopy__thread_start(&e->notifiers[i], notifier_entry, a);
+            }
             if (BGCOPY_FAILED(*hr)) {
+                free(a);
                 stop_threads(e);
                 goto fail;
             }
@@ -433,16 +452,22 @@ void bgcopy__engine_release(struct bgcopy__engine *e)
             shared_engine = NULL;
         bgcopy__sys_global_unlock();
     }
-    if (e->runner && is_notifier(e, bgcopy__thread_self())) {
+    if (e->runner) {
+        /* notifier_ids is written by the notifier threads as they start
+         * (under the lock), possibly only now: read it under the lock. */
+        int on_notifier;
         bgcopy__mutex_lock(e->lock);
-        e->stop = 1;
-        e->self_destroy = bgcopy__thread_self();
-        bgcopy__cond_broadcast(e->wake);
-        bgcopy__cond_broadcast(e->note_wake);
+        on_notifier = is_notifier(e, bgcopy__thread_self());
+        if (on_notifier) {
+            e->stop = 1;
+            e->self_destroy = bgcopy__thread_self();
+            bgcopy__cond_broadcast(e->wake);
+            bgcopy__cond_broadcast(e->note_wake);
+        }
         bgcopy__mutex_unlock(e->lock);
-        return;
-    }
-    if (e->runner)
+        if (on_notifier)
+            return;
         stop_threads(e);
+    }
     engine_free(e);
 }

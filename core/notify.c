@@ -436,12 +436,15 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
     char *params = job->cmd_parameters ? bgcopy__strdup(job->cmd_parameters) : NULL;
     char **argv = NULL, *single[2];
     int argc = 0, code = -1;
+    /* Read here, under the lock: the job's strings may be replaced while the
+     * program runs. */
+    int copied = program != NULL && (job->cmd_parameters == NULL || params != NULL);
     bgcopy_hr hr = BGCOPY_E_OUTOFMEMORY;
 
     user->in_flight++;
     job->internal_refs++;
     UNLOCK(e);
-    if (program && (job->cmd_parameters == NULL || params)) {
+    if (copied) {
         if (params && params[0] != '\0') {
             hr = bgcopy__cmdline_split(params, &argv, &argc);
         } else {

@@ -9,7 +9,7 @@
 set -eu
 
 # Append new needs here (one list for the whole project).
-PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3"
+PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3 curl nginx-light"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     for tool in cmake pkg-config; do

@@ -5,6 +5,7 @@
 #   make test          build, then run the whole CTest suite
 #   make demo          build, then run the bgcopy-demo example
 #   make asan          ASan+UBSan build in $(ASAN_BUILD_DIR), then run the suite there
+#   make tsan          ThreadSanitizer build in $(TSAN_BUILD_DIR), then the threaded tests
 #   make format        clang-format -i every tracked (or new, unignored) .c/.h file
 #   make format-check  fail if any of those files is not clang-format clean
 #   make clean         remove the build directories
@@ -14,6 +15,7 @@
 
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
 JOBS           ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS     ?= 2
 BUILD_TYPE     ?= RelWithDebInfo
@@ -28,7 +30,7 @@ MAKEFLAGS += --no-print-directory
 # Tracked files plus new files git does not ignore, NUL-separated.
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
-.PHONY: all deps build test demo format format-check asan clean bench
+.PHONY: all deps build test demo format format-check asan tsan clean bench
 
 all: build
 
@@ -57,8 +59,17 @@ asan: deps
 	$(CMAKE) --build $(ASAN_BUILD_DIR) -j$(JOBS)
 	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
+# The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O).
+TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)
+
+tsan: deps
+	$(CMAKE) -S . -B $(TSAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DBGCOPY_WERROR=ON \
+		-DBGCOPY_SANITIZE=thread $(CMAKE_ARGS)
+	$(CMAKE) --build $(TSAN_BUILD_DIR) -j$(JOBS)
+	$(CTEST) --test-dir $(TSAN_BUILD_DIR) --output-on-failure -R '$(TSAN_TESTS)' --repeat until-fail:3
+
 bench: build
 	$(BUILD_DIR)/bin/notify_bench
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)

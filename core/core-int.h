@@ -54,6 +54,7 @@
 #define BGCOPY__DEFAULT_TIME_SLICE             300u
 #define BGCOPY__DEFAULT_NOTIFY_RETRY           60u
 #define BGCOPY__DEFAULT_NOTIFY_IN_FLIGHT       4u
+#define BGCOPY__DEFAULT_HTTP_STALL             60u /* s without a byte: ERROR_WINHTTP_TIMEOUT */
 #define BGCOPY__DEFAULT_MIN_NOTIFY_INTERVAL_MS 500u
 #define BGCOPY__MAX_RANGE_REQUEST              (2ULL * 1024 * 1024 * 1024) /* 2 GiB per GET */
 #define BGCOPY__US                             1000000LL
@@ -274,9 +275,13 @@ struct bgcopy__xfer_response {
     const char *final_url;                /* URL after redirects, NULL when none */
 };
 
-/* Callbacks from a transport to the engine, on the engine thread with the
- * lock held. on_response returns 0 to continue with the body, non-zero to
- * stop (the transport then ends the request without calling on_done).
+/* Callbacks from a transport to the engine, always with the engine lock
+ * held: on the engine's thread (file and simulated transports, from engine
+ * timers), or on a transport's own I/O thread, which takes the lock around
+ * each call and skips the call when the request was aborted (the HTTP
+ * transport). Never from inside start(). on_response returns 0 to continue
+ * with the body, non-zero to stop (the transport then ends the request
+ * without calling on_done).
  * on_data: data NULL means len zero bytes. A non-S_OK return from on_data
  * stops the request likewise. on_done reports the end of the body (S_OK)
  * or a failure with its HRESULT and error context. After abort, or after
@@ -287,6 +292,12 @@ struct bgcopy__xfer_sink {
     void (*on_done)(void *ctx, bgcopy_hr hr, bgcopy_error_context context);
 };
 
+/* A transport. start() and abort() are called with the engine lock held,
+ * from any engine thread; they must not block on I/O. After abort(), or
+ * after a sink callback returned stop / on_done ran, the engine never uses
+ * the xfer again and the transport frees it (possibly later, on its own
+ * thread). destroy() is called without the lock, after every request was
+ * aborted, when the engine is freed. */
 struct bgcopy__transport {
     const char *name;
     const char *protocol; /* "http" or "file", for IBackgroundCopyError::GetProtocol */
@@ -301,6 +312,8 @@ struct bgcopy__transport {
 };
 
 struct bgcopy__transport *bgcopy__transport_file_new(void);
+/* http:// and https:// over libcurl + libuv (backend-curl/http.c); real engines only. */
+struct bgcopy__transport *bgcopy__transport_http_new(void);
 
 /* ---- emulated engine objects ---------------------------------------------------- */
 
@@ -488,6 +501,7 @@ struct bgcopy__engine {
     uint32_t time_slice;
     uint32_t notify_retry;
     uint32_t notify_max_in_flight;
+    uint32_t http_stall_timeout; /* seconds without a byte before a request times out */
 
     /* jobs, oldest first */
     struct emu_job *jobs_head, *jobs_tail;

@@ -308,7 +308,11 @@ static void engine_free(struct bgcopy__engine *e)
 
     for (j = e->jobs_head; j; j = next) {
         next = j->next;
+        /* A transport's I/O thread may still be running and reads the request's
+         * aborted flag under the lock. */
+        bgcopy__mutex_lock(e->lock);
         bgcopy__transfer_abort(j);
+        bgcopy__mutex_unlock(e->lock);
         bgcopy__timers_stop_all(j);
         j->in_engine = 0;
         j->prev = j->next = NULL;
@@ -358,11 +362,19 @@ struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struc
     e->time_slice = or_default(o->time_slice, BGCOPY__DEFAULT_TIME_SLICE);
     e->notify_retry = or_default(o->notify_retry_interval, BGCOPY__DEFAULT_NOTIFY_RETRY);
     e->notify_max_in_flight = or_default(o->notify_max_in_flight, BGCOPY__DEFAULT_NOTIFY_IN_FLIGHT);
+    e->http_stall_timeout = or_default(o->http_stall_timeout, BGCOPY__DEFAULT_HTTP_STALL);
     bgcopy__timer_init(&e->sched_timer, sched_timer_fn, NULL, 1);
     bgcopy__timer_init(&e->note_timer, note_timer_fn, NULL, 1);
 
     if (sim) {
         tp = bgcopy__sim_transport(sim);
+        if (tp == NULL)
+            goto fail;
+        e->transports[e->transport_count++] = tp;
+    }
+    if (!sim) {
+        /* Real engines reach HTTP servers; simulated ones keep the scripted network. */
+        tp = bgcopy__transport_http_new();
         if (tp == NULL)
             goto fail;
         e->transports[e->transport_count++] = tp;

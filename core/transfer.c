@@ -13,12 +13,15 @@
  *      which accepts the full body.
  *   3. When every byte is in, the file is transferred (FileTransferred) and
  *      the next file starts; after the last one the job is TRANSFERRED.
+ * A redirect followed under BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT makes the
+ * final URL the file's remote name (reference §8.4).
  * Failures are classified transient (TRANSIENT_ERROR, retried) or fatal
  * (ERROR) with the HRESULT and error context BITS reports.
  *
  * Runs on the engine thread with the lock held. Transport callbacks never
  * start a new request themselves: the next step runs from job->step_timer.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core-int.h"
@@ -491,12 +494,35 @@ static int on_get(struct emu_job *job, struct emu_file *f, const struct bgcopy__
     return 0;
 }
 
+/* A redirect was followed under BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT: the file's remote name
+ * becomes the final URL (reference §8.4). Other policies keep the name. A final URL that is
+ * not a valid http(s) remote name, or no memory for it, leaves the name unchanged. */
+static void adopt_final_url(struct emu_job *job, struct emu_file *f, const char *final_url)
+{
+    int kind = 0;
+    char *copy;
+
+    if ((job->security_flags & BGCOPY_HTTP_REDIRECT_POLICY_MASK) !=
+            BGCOPY_HTTP_REDIRECT_POLICY_ALLOW_REPORT ||
+        strcmp(final_url, f->remote) == 0 ||
+        BGCOPY_FAILED(bgcopy__validate_remote(final_url, &kind)) || kind != BGCOPY__URL_HTTP)
+        return;
+    copy = bgcopy__strdup(final_url);
+    if (copy == NULL)
+        return;
+    free(f->remote);
+    f->remote = copy;
+    bgcopy__notify_modified(job);
+}
+
 static int sink_response(void *ctx, const struct bgcopy__xfer_response *r)
 {
     struct emu_job *job = ctx;
     struct emu_file *f = job->xfer_file;
     int stop;
 
+    if (r->final_url != NULL)
+        adopt_final_url(job, f, r->final_url);
     job->in_sink = 1;
     stop = job->xfer_head ? on_head(job, f, r) : on_get(job, f, r);
     job->in_sink = 0;

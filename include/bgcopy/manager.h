@@ -61,12 +61,18 @@ typedef struct bgcopy_manager_options {
     uint32_t notify_max_in_flight;
     /* On a simulation the engine is created by the first manager opened on
      * it: later managers share that engine and its limits. */
+
+    /* HTTP(S) transfers of the real engine: seconds without a single byte
+     * received (connecting has its own 60 s limit) before the request fails with
+     * HRESULT_FROM_WIN32(ERROR_WINHTTP_TIMEOUT), a transient error (default
+     * 60). Like the limits above, the first manager of an engine sets it. */
+    uint32_t http_stall_timeout;
 } bgcopy_manager_options;
 
 #define BGCOPY_MANAGER_OPTIONS_INIT                                                                \
     {                                                                                              \
         sizeof(bgcopy_manager_options), BGCOPY_ENGINE_DEFAULT, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, \
-            0, 0                                                                                   \
+            0, 0, 0                                                                                \
     }
 
 /* Opens a manager.

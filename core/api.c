@@ -1025,6 +1025,21 @@ bgcopy_hr bgcopy_job_set_notify_cmd_line(bgcopy_job *job, const char *program,
         bgcopy__utf8_len(parameters) > BGCOPY__MAX_CMD_PARAMETERS) {
         return BGCOPY_E_STRING_TOO_LONG;
     }
+    if (parameters != NULL && parameters[0] != '\0') {
+        /* The parameters are the whole command line: their first token, as
+         * Windows splits it, must be the program itself (reference §5.4). */
+        char **argv = NULL;
+        int argc = 0;
+        bgcopy_hr hr = bgcopy__cmdline_split(parameters, &argv, &argc);
+        int same = BGCOPY_SUCCEEDED(hr) && argc > 0 && strcmp(argv[0], program) == 0;
+        free(argv);
+        if (BGCOPY_FAILED(hr)) {
+            return hr;
+        }
+        if (!same) {
+            return BGCOPY_E_INVALIDARG;
+        }
+    }
     v.s1 = program;
     v.s2 = parameters;
     return set_prop(job, BGCOPY__PROP_CMD_LINE, &v);

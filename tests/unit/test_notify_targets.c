@@ -819,11 +819,40 @@ static void test_four_in_flight_across_managers_of_one_user(void **state)
     }
 }
 
+/* SetNotifyCmdLine: the parameters are the whole command line and their
+ * first token, split as Windows splits it, must be the program. */
+static void test_cmdline_first_token_is_program(void **state)
+{
+    bgcopy_job *job;
+    char *program = NULL, *params = NULL;
+
+    start();
+    job = fx_make_job("tok", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_404, "tok.bin");
+    assert_hr_equal(bgcopy_job_set_notify_cmd_line(job, "/bin/sh", "/bin/true x"),
+                    BGCOPY_E_INVALIDARG);
+    assert_hr_equal(bgcopy_job_set_notify_cmd_line(job, "/bin/sh", " /bin/sh x"),
+                    BGCOPY_E_INVALIDARG); /* leading space: an empty first token */
+    assert_hr_equal(bgcopy_job_set_notify_cmd_line(job, "/opt/my app/run", "/opt/my app/run a"),
+                    BGCOPY_E_INVALIDARG); /* unquoted: the first token is "/opt/my" */
+    assert_hr_equal(bgcopy_job_get_notify_cmd_line(job, &program, &params), BGCOPY_S_OK);
+    assert_string_equal(program, ""); /* the rejected calls changed nothing */
+    assert_string_equal(params, "");
+    bgcopy_free(program);
+    bgcopy_free(params);
+    assert_hr_equal(
+        bgcopy_job_set_notify_cmd_line(job, "/opt/my app/run", "\"/opt/my app/run\" a \"b c\""),
+        BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_notify_cmd_line(job, "/bin/sh", "/bin/sh"), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_notify_cmd_line(job, "/bin/sh", ""), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_notify_cmd_line(job, NULL, NULL), BGCOPY_S_OK);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_cmdline_first_token_is_program),
         T(test_cmdline_runs_once_on_transferred),
         T(test_cmdline_nonzero_exit_retried_after_retry_delay),
         T(test_cmdline_keeps_failing_runs_every_retry_delay),

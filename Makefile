@@ -8,10 +8,19 @@
 #   make tsan          ThreadSanitizer build in $(TSAN_BUILD_DIR), then the threaded tests
 #   make format        clang-format -i every tracked (or new, unignored) .c/.h file
 #   make format-check  fail if any of those files is not clang-format clean
+#   make fuzz          build the libFuzzer targets with clang (ASan+UBSan) in $(FUZZ_BUILD_DIR),
+#                      run each for FUZZ_SECONDS (default 60) growing a scratch copy of its corpus;
+#                      FUZZ_MERGE=1 merges new inputs back into fuzz/corpus/ (scripts/run-fuzz.sh)
+#   make bench         build, then run the notification benchmark (bench/notify_bench.c)
+#   make bench-http    build, then bench/http_bench.sh: 1 GiB from nginx on 127.0.0.1 by bgcopy,
+#                      curl and wget2 (installed by the script as root if missing; nothing else
+#                      is), and the bytes re-fetched after an interruption; writes
+#                      bench/results-http.md (RUNS, BENCH_SIZE override the defaults)
 #   make clean         remove the build directories
 #
 # Overridable: BUILD_DIR, ASAN_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
-# CLANG_FORMAT, CMAKE_ARGS (extra configure arguments).
+# CLANG_FORMAT, CMAKE_ARGS (extra configure arguments), FUZZ_BUILD_DIR, FUZZ_SECONDS, FUZZ_MERGE,
+# FUZZ_TARGETS (names to run, default all), CLANG, CLANGXX.
 
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
@@ -23,6 +32,12 @@ CMAKE          ?= cmake
 CTEST          ?= ctest
 CLANG_FORMAT   ?= clang-format
 CMAKE_ARGS     ?=
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 60
+FUZZ_MERGE     ?= 0
+FUZZ_TARGETS   ?=
+CLANG          ?= clang
+CLANGXX        ?= clang++
 
 # Keep cmake's own make quiet about directories.
 MAKEFLAGS += --no-print-directory
@@ -30,7 +45,7 @@ MAKEFLAGS += --no-print-directory
 # Tracked files plus new files git does not ignore, NUL-separated.
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
-.PHONY: all deps build test demo format format-check asan tsan clean bench
+.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz
 
 all: build
 
@@ -60,7 +75,7 @@ asan: deps
 	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 # The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O).
-TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)
+TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)|integration_http
 
 tsan: deps
 	$(CMAKE) -S . -B $(TSAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DBGCOPY_WERROR=ON \
@@ -68,8 +83,22 @@ tsan: deps
 	$(CMAKE) --build $(TSAN_BUILD_DIR) -j$(JOBS)
 	$(CTEST) --test-dir $(TSAN_BUILD_DIR) --output-on-failure -R '$(TSAN_TESTS)' --repeat until-fail:3
 
+# clang and its libFuzzer runtime are needed only here (apt-get install clang libclang-rt-14-dev);
+# the replays of the corpora build with any compiler as part of `make test`.
+fuzz:
+	@command -v $(CLANG) >/dev/null 2>&1 || { echo "make fuzz: $(CLANG) not found; install clang and libclang-rt-14-dev" >&2; exit 1; }
+	$(CMAKE) -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_C_COMPILER=$(CLANG) -DCMAKE_CXX_COMPILER=$(CLANGXX) \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBGCOPY_SANITIZE=address -DBGCOPY_LIBFUZZER=ON \
+		-DBUILD_TESTING=OFF $(CMAKE_ARGS)
+	$(CMAKE) --build $(FUZZ_BUILD_DIR) --target fuzz_targets -j$(JOBS)
+	FUZZ_BUILD_DIR=$(FUZZ_BUILD_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MERGE=$(FUZZ_MERGE) \
+		FUZZ_TARGETS="$(FUZZ_TARGETS)" sh scripts/run-fuzz.sh
+
 bench: build
 	$(BUILD_DIR)/bin/notify_bench
 
+bench-http: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR)

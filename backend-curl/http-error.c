@@ -15,6 +15,10 @@
  *   BAD_CONTENT_ENCODING
  *   TOO_MANY_REDIRECTS, UNSUPPORTED_      REDIRECT_FAILED        REMOTE_FILE
  *   PROTOCOL (a redirect to a scheme the policy refuses, e.g. HTTPS -> HTTP)
+ *   UNSUPPORTED_PROTOCOL with no redirect INVALID_SERVER_RESPONSE REMOTE_FILE
+ *   followed (info->redirects 0): curl refused a reply without an HTTP/1.x status line
+ *   ("Received HTTP/0.9 when not allowed", "Unsupported HTTP version"), e.g. bytes a server
+ *   sent past its Content-Length read as the next response on a reused connection
  *   URL_MALFORMAT                         INVALID_URL            REMOTE_FILE
  *   PEER_FAILED_VERIFICATION              with the chain unchecked (IGNORE_UNKNOWN_CA): only the
  *                                         host name can have failed -> SECURE_CERT_CN_INVALID;
@@ -137,8 +141,12 @@ void bgcopy__http_map_error(CURLcode rc, const struct bgcopy__http_failure_info 
         *hr = BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE;
         break;
     case CURLE_TOO_MANY_REDIRECTS:
-    case CURLE_UNSUPPORTED_PROTOCOL:
         *hr = BGCOPY_E_WINHTTP_REDIRECT_FAILED;
+        break;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        /* the request URL is always http(s): without a redirect, the reply was not HTTP/1.x */
+        *hr = info != NULL && info->redirects == 0 ? BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE
+                                                   : BGCOPY_E_WINHTTP_REDIRECT_FAILED;
         break;
     case CURLE_URL_MALFORMAT:
         *hr = BGCOPY_E_WINHTTP_INVALID_URL;

@@ -119,6 +119,7 @@ struct bgcopy__http_failure_info {
                                when off, a verification failure can only be the host name */
     int via_proxy;          /* the request was sent through an explicitly configured proxy */
     long connect_code;      /* CURLINFO_HTTP_CONNECTCODE: the proxy's answer to CONNECT */
+    long redirects;         /* CURLINFO_REDIRECT_COUNT: redirects followed */
 };
 
 /* Maps a failed transfer to the WinHTTP HRESULT and the error context BITS reports. The

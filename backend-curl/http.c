@@ -28,8 +28,18 @@
  * certificate checks) applied as described at build_request(). The response head is parsed
  * here (http-parse.c) from CURLOPT_HEADERFUNCTION; on_response is delivered once, at the first
  * body byte or, for HEAD and empty bodies, when the transfer ends. Body bytes are batched into
- * a 1 MiB buffer per xfer, so the engine writes and takes its lock once per MiB. Stalls end
- * the request with ERROR_WINHTTP_TIMEOUT after the engine's http_stall_timeout (LOW_SPEED).
+ * a 32 KiB buffer per xfer (curl hands them over in pieces of at most 16 KiB), so the engine
+ * takes its lock and writes once per 32 KiB. Why not larger: Linux gives a buffered write of
+ * an aligned 2^n pages a page-cache folio of that order, and folios above order 3 (32 KiB) are
+ * "costly" allocations; on the benchmark VM (6.18, ext4, free page reporting to the host) a
+ * 1 GiB download written in aligned 64 KiB..1 MiB pieces cost up to twice the CPU and time,
+ * all in the kernel's copy into those folios, while 16 KiB, 32 KiB or unaligned 100 KiB pieces
+ * ran at curl's and wget2's speed (bench/results-http.md, bench/README.md).
+ * Stalls end the request with ERROR_WINHTTP_TIMEOUT once no byte (head or body) arrived for the
+ * engine's http_stall_timeout: a clock per request, started when the request is sent, reset by
+ * every byte received and checked from curl's progress callback, which curl calls at least once
+ * a second because CURLOPT_LOW_SPEED_LIMIT is set. (LOW_SPEED alone is not enough: it judges
+ * curl's speed averaged over the last 5 s, so after a burst it fires up to 5 s late.)
  *
  * No polling: an idle transport blocks in uv_run. The thread starts on the first start() and
  * stops in destroy(). curl_global_init runs once per process (uv_once); curl_global_cleanup
@@ -42,7 +52,7 @@
 
 #include "http-int.h"
 
-#define BODY_BATCH      (1024 * 1024) /* bytes handed to on_data at once */
+#define BODY_BATCH      (32 * 1024)   /* bytes handed to on_data at once */
 #define RECV_BUFFER     (512L * 1024) /* CURLOPT_BUFFERSIZE */
 #define MAX_REDIRECTS   10L
 #define CONNECT_TIMEOUT 60L /* seconds */
@@ -102,7 +112,10 @@ struct bgcopy__xfer {
     int responded;           /* on_response was delivered */
     int stopped;             /* a sink said stop: the engine forgot this xfer */
     int abort_seen;          /* saw aborted: the queued ABORT command frees the xfer */
-    bgcopy_hr local_failure; /* why the write callback ended the request itself, or S_OK */
+    bgcopy_hr local_failure; /* why a callback of ours ended the request itself, or S_OK */
+    uv_loop_t *loop;         /* the I/O thread's loop, for uv_now() */
+    int stall_clock;         /* the stall clock runs (the request was sent) */
+    uint64_t last_rx_ms;     /* uv_now() when the last byte arrived (or the clock started) */
     char *final_url;
     unsigned char *buf;
     size_t buf_len;
@@ -517,6 +530,7 @@ static int flush_body(struct bgcopy__xfer *x)
 static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 {
     struct bgcopy__xfer *x = userdata;
+    x->last_rx_ms = uv_now(x->loop);
     bgcopy__http_head_line(&x->head, p, size * n);
     return size * n;
 }
@@ -529,6 +543,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
     struct bgcopy__xfer *x = userdata;
     size_t total = size * n;
 
+    x->last_rx_ms = uv_now(x->loop);
     if (x->stopped || x->abort_seen)
         return 0;
     if (!x->responded) {
@@ -572,6 +587,33 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
             return 0;
     }
     return size * n;
+}
+
+/* CURLOPT_XFERINFOFUNCTION: the stall check. The clock starts once curl is about to send the
+ * request (connecting has its own limit, CURLOPT_CONNECTTIMEOUT); after stall_seconds without
+ * a byte the request ends (CURLE_ABORTED_BY_CALLBACK, reported as ERROR_WINHTTP_TIMEOUT).
+ * I/O thread, no lock. */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    struct bgcopy__xfer *x = userdata;
+    uint64_t now = uv_now(x->loop);
+
+    if (!x->stall_clock) {
+        curl_off_t pretransfer = 0;
+        if (curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) != CURLE_OK ||
+            pretransfer <= 0)
+            return 0;
+        x->stall_clock = 1;
+        if (x->last_rx_ms < now)
+            x->last_rx_ms = now;
+        return 0;
+    }
+    if (now - x->last_rx_ms >= (uint64_t)x->d.stall_seconds * 1000u) {
+        x->local_failure = BGCOPY_E_WINHTTP_TIMEOUT;
+        return 1;
+    }
+    return 0;
 }
 
 static void link_live(struct http_transport *t, struct bgcopy__xfer *x)
@@ -634,6 +676,8 @@ static void finish(struct http_transport *t, struct bgcopy__xfer *x, CURLcode rc
                 info.ssl_verify_result = v;
             if (curl_easy_getinfo(x->easy, CURLINFO_HTTP_CONNECTCODE, &v) == CURLE_OK)
                 info.connect_code = v;
+            if (curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &v) == CURLE_OK)
+                info.redirects = v;
         }
         detach_easy(t, x);
     }
@@ -880,9 +924,14 @@ static CURLcode build_request(struct bgcopy__xfer *x)
     SET(CURLOPT_USERAGENT, USER_AGENT);
     SET(CURLOPT_BUFFERSIZE, RECV_BUFFER);
     SET(CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
-    /* a stall: under 1 byte/s for the stall timeout ends the request (OPERATION_TIMEDOUT) */
+    /* a stall: on_progress ends the request after stall_seconds without a byte; LOW_SPEED
+     * (under 1 byte/s, averaged by curl over 5 s) makes curl call it every second and is the
+     * backstop (OPERATION_TIMEDOUT) */
     SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
     SET(CURLOPT_LOW_SPEED_TIME, d->stall_seconds);
+    SET(CURLOPT_NOPROGRESS, 0L);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_XFERINFODATA, (void *)x);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, (void *)x);
     SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -944,6 +993,7 @@ static void cmd_start(struct http_transport *t, struct bgcopy__xfer *x)
     CURLMcode mc;
 
     link_live(t, x);
+    x->loop = &t->loop;
     bgcopy__http_head_init(&x->head);
     x->easy = curl_easy_init();
     if (x->easy != NULL)

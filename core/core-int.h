@@ -337,6 +337,8 @@ struct emu_file {
     uint32_t range_index; /* range being fetched */
     uint64_t range_done;  /* bytes of that range already fetched */
     int transferred_notified;
+    uint32_t entity_changes; /* restarts because the entity changed between HEAD and GET,
+                                with no byte written since (transfer.c) */
 };
 
 struct emu_cred {

@@ -18,6 +18,9 @@
 #define DEFAULT_CHUNK (1024 * 1024)
 #define DEFAULT_START 1767225600.0 /* 2026-01-01T00:00:00Z */
 #define MAX_EVENTS    10000000u
+/* Virtual time stays below 2^62 us (about 146,000 years), so the engine's timer arithmetic
+ * (now plus delays of up to 2^32 s) cannot overflow int64_t. */
+#define MAX_VIRTUAL_US (INT64_C(1) << 62)
 
 struct sim_resource {
     struct sim_resource *next;
@@ -558,11 +561,15 @@ bgcopy_hr bgcopy_sim_advance(bgcopy_sim *sim, double seconds)
 {
     struct bgcopy__engine *e;
     int64_t target;
-    if (sim == NULL || seconds < 0 || seconds != seconds)
+    if (sim == NULL || seconds < 0 || seconds != seconds || seconds * 1e6 > (double)MAX_VIRTUAL_US)
         return BGCOPY_E_INVALIDARG;
     e = sim->engine;
     if (e == NULL)
         return BGCOPY_S_OK;
+    /* Found by fuzz/api_sequence_fuzzer.c: a huge `seconds` overflowed llround and moved the
+     * clock backwards. */
+    if (seconds * 1e6 > (double)(MAX_VIRTUAL_US - e->sim_now_us))
+        return BGCOPY_E_INVALIDARG;
     target = e->sim_now_us + (int64_t)llround(seconds * 1e6);
     while (run_one(e, target))
         ;
@@ -608,7 +615,9 @@ size_t bgcopy_sim_requests(const bgcopy_sim *sim, const bgcopy_sim_request **out
 
 void bgcopy_sim_callback_busy(bgcopy_sim *sim, double seconds)
 {
-    if (sim && seconds > 0)
+    /* Found by fuzz/api_sequence_fuzzer.c: a huge value overflowed the conversion to
+     * microseconds in notify.c. At most half the virtual time range, so now + busy fits. */
+    if (sim && seconds > 0 && seconds * 1e6 <= (double)(MAX_VIRTUAL_US / 2))
         sim->busy = seconds;
 }
 

@@ -123,6 +123,9 @@ bgcopy_hr bgcopy__fs_write_zeros(int fd, uint64_t offset, uint64_t len);
 bgcopy_hr bgcopy__fs_pread(int fd, void *buf, size_t len, uint64_t offset, size_t *got);
 bgcopy_hr bgcopy__fs_truncate(int fd, uint64_t size);
 bgcopy_hr bgcopy__fs_fsync(int fd);
+/* Starts writing bytes [offset, offset + len) of fd to the disk without waiting (a hint: no
+ * error is reported, and a platform without the means does nothing). */
+void bgcopy__fs_start_writeback(int fd, uint64_t offset, uint64_t len);
 /* fsyncs the directory that contains path (for durable renames). */
 bgcopy_hr bgcopy__fs_fsync_parent(const char *path);
 /* Atomically renames from -> to, replacing to. */

@@ -14,7 +14,11 @@
  *   3. When every byte is in, the file is transferred (FileTransferred) and
  *      the next file starts; after the last one the job is TRANSFERRED.
  * A redirect followed under BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT makes the
- * final URL the file's remote name (reference §8.4).
+ * final URL the file's remote name (reference §8.4). An entity that changes
+ * between the HEAD and the GET more than MAX_ENTITY_CHANGES times in a row
+ * (no byte written in between) is a transient BG_E_REMOTE_FILE_CHANGED, so a
+ * server whose answers never agree is retried after the retry delay instead
+ * of being asked HEAD + GET in a tight loop.
  * Failures are classified transient (TRANSIENT_ERROR, retried) or fatal
  * (ERROR) with the HRESULT and error context BITS reports.
  *
@@ -27,6 +31,14 @@
 #include "core-int.h"
 
 static void step_fn(struct bgcopy__engine *e, bgcopy__timer *t);
+
+/* While a GET writes, every WRITEBACK_CHUNK bytes behind it are handed to the disk at once
+ * (bgcopy__fs_start_writeback), so that Complete's fsync has little left to wait for. */
+#define WRITEBACK_CHUNK ((uint64_t)8 << 20)
+
+/* Restarts in a row of one file whose size or date differed between a HEAD and the GET after
+ * it (say, load-balanced servers with different file dates) before the attempt fails. */
+#define MAX_ENTITY_CHANGES 3
 
 /* ---- classification (reference §4.4) ----------------------------------------------- */
 
@@ -448,6 +460,11 @@ static int on_get(struct emu_job *job, struct emu_file *f, const struct bgcopy__
         detach(job);
         restart_file(f);
         f->remote_size = BGCOPY_SIZE_UNKNOWN;
+        if (++f->entity_changes > MAX_ENTITY_CHANGES) {
+            f->entity_changes = 0;
+            fail(job, f, BGCOPY_E_REMOTE_FILE_CHANGED, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, 1);
+            return 1;
+        }
         schedule_step(job, 1);
         return 1;
     } else if (r->status == 206) {
@@ -556,8 +573,14 @@ static bgcopy_hr sink_data(void *ctx, const void *data, size_t len)
         job->in_sink = 0;
         return hr;
     }
+    if ((job->xfer_got + len) / WRITEBACK_CHUNK != job->xfer_got / WRITEBACK_CHUNK) {
+        uint64_t from = job->xfer_got / WRITEBACK_CHUNK * WRITEBACK_CHUNK;
+        uint64_t to = (job->xfer_got + len) / WRITEBACK_CHUNK * WRITEBACK_CHUNK;
+        bgcopy__fs_start_writeback(job->xfer_fd, job->xfer_offset + from, to - from);
+    }
     job->xfer_got += len;
     f->bytes_transferred += len;
+    f->entity_changes = 0;
     if (f->range_count)
         f->range_done += len;
     bgcopy__timers_progress(job);

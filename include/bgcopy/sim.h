@@ -149,7 +149,9 @@ BGCOPY_EXTERN void bgcopy_sim_set_network_up(bgcopy_sim *sim, int up);
 BGCOPY_EXTERN double bgcopy_sim_now(const bgcopy_sim *sim);
 
 /* Runs every event due within the next `seconds` of virtual time, then sets
- * the clock to now + seconds. Callbacks run from inside this call. */
+ * the clock to now + seconds. Callbacks run from inside this call.
+ * Errors: E_INVALIDARG (NULL sim; seconds negative, NaN, or taking virtual
+ * time past 2^62 microseconds, about 146,000 years). */
 BGCOPY_EXTERN bgcopy_hr bgcopy_sim_advance(bgcopy_sim *sim, double seconds);
 
 /* Runs events until nothing is in progress: no job is QUEUED, CONNECTING or
@@ -166,7 +168,9 @@ BGCOPY_EXTERN size_t bgcopy_sim_requests(const bgcopy_sim *sim, const bgcopy_sim
 /* Makes the next notification callback that is entered on this simulation
  * stay busy for `seconds` of virtual time after it returns: its notification
  * slot stays held until then. For testing the four-in-flight limit. Call it
- * from inside a callback to affect that very callback. */
+ * from inside a callback to affect that very callback. Values that are not
+ * positive, NaN or above 2^61 microseconds (about 73,000 years) are
+ * ignored. */
 BGCOPY_EXTERN void bgcopy_sim_callback_busy(bgcopy_sim *sim, double seconds);
 
 /* The byte at `offset` of a PATTERN resource with `seed`, so tests can

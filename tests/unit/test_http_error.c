@@ -46,6 +46,13 @@ static void test_transport_failures(void **state)
     expect(CURLE_BAD_CONTENT_ENCODING, NULL, BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE, R);
     expect(CURLE_TOO_MANY_REDIRECTS, NULL, BGCOPY_E_WINHTTP_REDIRECT_FAILED, R);
     expect(CURLE_UNSUPPORTED_PROTOCOL, NULL, BGCOPY_E_WINHTTP_REDIRECT_FAILED, R);
+    {
+        /* no redirect followed: curl refused a reply that was not HTTP/1.x (HTTP/0.9) */
+        struct bgcopy__http_failure_info info = {0};
+        expect(CURLE_UNSUPPORTED_PROTOCOL, &info, BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE, R);
+        info.redirects = 1; /* a redirect to a scheme the policy refuses */
+        expect(CURLE_UNSUPPORTED_PROTOCOL, &info, BGCOPY_E_WINHTTP_REDIRECT_FAILED, R);
+    }
     expect(CURLE_URL_MALFORMAT, NULL, BGCOPY_E_WINHTTP_INVALID_URL, R);
     expect(CURLE_OUT_OF_MEMORY, NULL, BGCOPY_E_OUTOFMEMORY, R);
     expect(CURLE_PROXY, NULL, BGCOPY_E_WINHTTP_CONNECTION_ERROR, T);

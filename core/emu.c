@@ -305,6 +305,9 @@ static bgcopy_hr emu_create_job(bgcopy_manager *mgr, const char *name, bgcopy_jo
     job->min_notify_interval_ms = BGCOPY__DEFAULT_MIN_NOTIFY_INTERVAL_MS;
     job->creation_time = job->modification_time = bgcopy__engine_filetime(e);
     job->active_since_us = -1;
+    /* No temp file open yet. (calloc left 0 here, so cancelling a job that never started
+     * closed descriptor 0 - found by fuzz/api_sequence_fuzzer.c.) */
+    job->xfer_fd = -1;
     bgcopy__job_clear_error(job);
     bgcopy__timers_init(job);
     bgcopy__notify_init(job);

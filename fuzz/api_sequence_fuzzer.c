@@ -33,6 +33,7 @@
  *     cleared or a handler that was unregistered; JobTransferred only in TRANSFERRED, JobError
  *     only in ERROR; the user pointer is the one registered;
  *   - virtual time never goes backwards; run_until_idle terminates (no runaway scenario);
+ *   - descriptors 0-2 stay open on the files they were (the library closes only its own);
  *   - after releasing every object the simulation can be destroyed (no leaked reference);
  *   - determinism: the input is run twice, each time in a fresh simulation and directory, and
  *     the two traces (a hash of every HRESULT, observed state, progress, callback and clock
@@ -202,6 +203,8 @@ struct run {
     int replaying;    /* the second run: stops where the first one did */
     long checkpoints; /* budget checks so far */
     double wall_start;
+    int std_ok[3]; /* descriptors 0-2 were open at the start, with this identity */
+    struct stat std_st[3];
 };
 
 /* FZ_VERBOSE=1 in the environment prints the operations, state changes and callbacks. */
@@ -309,10 +312,26 @@ static void observe(struct run *r, int i)
     trace(r, p.bytes_transferred);
 }
 
+/* The library never closes or replaces a descriptor it does not own: 0, 1 and 2 are still the
+ * files they were when the run started. */
+static void check_std_fds(const struct run *r)
+{
+    struct stat st;
+    int fd;
+
+    for (fd = 0; fd < 3; fd++) {
+        if (r->std_ok[fd]) {
+            FZ_CHECK(fstat(fd, &st) == 0);
+            FZ_CHECK(st.st_dev == r->std_st[fd].st_dev && st.st_ino == r->std_st[fd].st_ino);
+        }
+    }
+}
+
 static void observe_all(struct run *r)
 {
     int i;
 
+    check_std_fds(r);
     for (i = 0; i < r->njobs; i++) {
         observe(r, i);
     }
@@ -537,6 +556,9 @@ static bgcopy_hr on_error(bgcopy_job *job, bgcopy_error *err, void *user)
     current->in_api--;
     FZ_CHECK((int)ctx >= 0 && (int)ctx <= 8 && BGCOPY_FAILED(code));
     trace(current, (uint64_t)ctx << 32 | (uint32_t)code);
+    if (verbose) {
+        fprintf(stderr, "  JobError context %d code 0x%08x\n", (int)ctx, (unsigned)code);
+    }
     return callback(job, user, CB_ERROR);
 }
 
@@ -1190,6 +1212,9 @@ static uint64_t run_once(const uint8_t *data, size_t size, int replaying)
     setup(r);
     r->replaying = replaying;
     r->wall_start = wall_now();
+    for (i = 0; i < 3; i++) {
+        r->std_ok[i] = fstat(i, &r->std_st[i]) == 0;
+    }
     current = r;
     fz_reader_init(&rd, data, size);
     while (fz_more(&rd) && steps++ < MAX_STEPS && !r->exhausted && !should_stop(r)) {

@@ -178,6 +178,19 @@ static bgcopy_job_state wait_states(struct waiter *w, bgcopy_job *job, unsigned 
     return job_state(job);
 }
 
+/* Waits until want_state's JobError callback (if it has one) has been counted: the callback
+ * runs on a notifier thread after the state change, so the state alone may be seen first. */
+static int saw_job_error(bgcopy_job *job, void *arg)
+{
+    struct waiter *w = arg;
+    return counter_value(w, &w->errors) >= 1;
+}
+
+static void wait_job_error_callback(struct waiter *w, bgcopy_job *job)
+{
+    wait_until(w, job, saw_job_error, w, "the JobError callback");
+}
+
 /* Waits for a final-ish state (TRANSFERRED, ERROR, TRANSIENT_ERROR) and checks it is want. */
 static void wait_outcome(struct waiter *w, bgcopy_job *job, bgcopy_job_state want)
 {
@@ -956,6 +969,7 @@ static void test_ts_ignore_ranges_normal(void **state)
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/200000", "noranges.bin");
     wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT);
+    wait_job_error_callback(&fx.w, job);
     assert_int_equal(1, counter_value(&fx.w, &fx.w.errors));
     assert_int_equal(0, bytes_transferred(job));
 }
@@ -1023,8 +1037,10 @@ static void test_ts_503_retried(void **state)
         BGCOPY_JOB_STATE_TRANSFERRED,
         wait_states(&fx.w, job,
                     STATE_BIT(BGCOPY_JOB_STATE_TRANSFERRED) | STATE_BIT(BGCOPY_JOB_STATE_ERROR)));
+    /* failed_at is when this thread saw TRANSIENT_ERROR, which can lag the engine's own
+     * transition under a sanitizer; an immediate retry would come in well under 1 s. */
     elapsed = now_s() - failed_at;
-    if (elapsed < 4.5 || elapsed > 15)
+    if (elapsed < 3.5 || elapsed > 15)
         fail_msg("retried %.2f s after the second 503; MinimumRetryDelay is 5 s", elapsed);
     assert_hr(BGCOPY_S_OK, bgcopy_job_get_error_count(job, &count));
     assert_int_equal(2, count);
@@ -1050,6 +1066,8 @@ static void status_case(const char *rule, const char *path, bgcopy_job_state wan
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, path, "status.bin");
     wait_outcome(&fx.w, job, want_state);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, want_code);
+    if (want_state == BGCOPY_JOB_STATE_ERROR)
+        wait_job_error_callback(&fx.w, job);
     assert_int_equal(want_state == BGCOPY_JOB_STATE_ERROR ? 1 : 0,
                      counter_value(&fx.w, &fx.w.errors));
     assert_int_equal(0, bytes_transferred(job));

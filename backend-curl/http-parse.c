@@ -228,6 +228,20 @@ static void merge_u64(int *state, uint64_t *slot, int ok, uint64_t v)
 }
 
 /* Interprets the complete (unfolded) header in h->pending. */
+/* An entity tag holds no control characters (RFC 9110 etagc: %x21, %x23-7E and obs-text, plus
+ * the quotes and W/ prefix); a value with CR, LF, NUL or other controls is refused, so it can
+ * never be sent back in a header. */
+static int etag_chars_ok(const char *v, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7F)
+            return 0;
+    }
+    return 1;
+}
+
 static void flush_pending(struct bgcopy__http_head *h)
 {
     const char *line = h->pending, *colon, *v;
@@ -278,7 +292,7 @@ static void flush_pending(struct bgcopy__http_head *h)
         }
     } else if (equal_nocase(line, nlen, "etag")) {
         if (h->etag_state == 0) {
-            if (overflow || vlen > BGCOPY__HTTP_MAX_ETAG) {
+            if (overflow || vlen > BGCOPY__HTTP_MAX_ETAG || !etag_chars_ok(v, vlen)) {
                 h->etag_state = -1;
             } else {
                 memcpy(h->etag, v, vlen);

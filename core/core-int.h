@@ -615,6 +615,9 @@ bgcopy_hr bgcopy__job_error_object(struct emu_job *job, bgcopy_error **out);
  * holds it). */
 void bgcopy__job_leave_engine(struct emu_job *job);
 void bgcopy__job_progress(const struct emu_job *job, bgcopy_job_progress *p);
+/* Replaces the last path component of temp (a "BIT????.tmp" name, absolute
+ * path) with a fresh random BIT<4 upper-case hex>.tmp of the same length. */
+void bgcopy__temp_name_draw(char *temp);
 
 /* ---- sched.c -------------------------------------------------------------------- */
 

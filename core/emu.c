@@ -469,18 +469,24 @@ static void emu_close(bgcopy_manager *mgr)
 
 /* ---- files ---------------------------------------------------------------------- */
 
-/* Picks a temporary name BIT<4 hex>.tmp beside local (not yet created). */
+void bgcopy__temp_name_draw(char *temp)
+{
+    char *base = strrchr(temp, '/') + 1;
+    uint16_t r = 0;
+    (void)bgcopy__sys_random(&r, sizeof(r));
+    snprintf(base, sizeof("BITXXXX.tmp"), "BIT%04X.tmp", (unsigned)r);
+}
+
+/* A temporary name BIT<4 hex>.tmp beside local (not yet created). */
 static char *temp_name_for(const char *local)
 {
-    const char *slash = strrchr(local, '/');
-    size_t dirlen = (size_t)(slash - local) + 1;
-    uint16_t r = 0;
+    size_t dirlen = (size_t)(strrchr(local, '/') - local) + 1;
     char *p = malloc(dirlen + sizeof("BITXXXX.tmp"));
     if (p == NULL)
         return NULL;
-    (void)bgcopy__sys_random(&r, sizeof(r));
     memcpy(p, local, dirlen);
-    snprintf(p + dirlen, sizeof("BITXXXX.tmp"), "BIT%04X.tmp", (unsigned)r);
+    memcpy(p + dirlen, "BITXXXX.tmp", sizeof("BITXXXX.tmp"));
+    bgcopy__temp_name_draw(p);
     return p;
 }
 

@@ -196,19 +196,7 @@ static bgcopy_hr open_temp(struct emu_job *job, struct emu_file *f)
         hr = bgcopy__fs_create_excl(f->temp, &job->xfer_fd);
         if (hr != BGCOPY_E_WIN32_FILE_EXISTS)
             break;
-        /* Name taken: draw another BIT<hex>.tmp in the same directory. */
-        {
-            char *slash = strrchr(f->temp, '/');
-            uint16_t r = 0;
-            (void)bgcopy__sys_random(&r, sizeof(r));
-            if (slash) {
-                static const char hex[] = "0123456789ABCDEF";
-                slash[4] = hex[(r >> 12) & 15];
-                slash[5] = hex[(r >> 8) & 15];
-                slash[6] = hex[(r >> 4) & 15];
-                slash[7] = hex[r & 15];
-            }
-        }
+        bgcopy__temp_name_draw(f->temp); /* name taken: draw another */
     }
     if (BGCOPY_SUCCEEDED(hr))
         f->temp_exists = 1;

@@ -75,6 +75,24 @@ static bgcopy_hr check_length(const char *s, size_t max, bgcopy_hr too_long)
 
 /* ---- manager ---------------------------------------------------------------------- */
 
+/* Detail of the calling thread's last failed bgcopy_manager_open. */
+static _Thread_local char open_detail[512];
+
+void bgcopy__set_open_detail(const char *text)
+{
+    size_t n = text != NULL ? strlen(text) : 0;
+    if (n >= sizeof(open_detail))
+        n = sizeof(open_detail) - 1;
+    if (n > 0)
+        memcpy(open_detail, text, n);
+    open_detail[n] = '\0';
+}
+
+const char *bgcopy_manager_open_detail(void)
+{
+    return open_detail;
+}
+
 bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options, bgcopy_manager **out)
 {
     bgcopy_manager_options o;
@@ -86,6 +104,7 @@ bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options, bgcopy_mana
         return BGCOPY_E_POINTER;
     }
     *out = NULL;
+    open_detail[0] = '\0';
     if (options == NULL) {
         memset(&o, 0, sizeof(o));
         o.size = sizeof(o);

@@ -565,6 +565,9 @@ bgcopy__timer *bgcopy__engine_next_timer(struct bgcopy__engine *e);
 void bgcopy__engine_signal(struct bgcopy__engine *e);
 struct bgcopy__transport *bgcopy__engine_transport_for(struct bgcopy__engine *e, const char *url);
 extern const struct bgcopy__engine_ops bgcopy__emu_ops;
+/* Sets the text bgcopy_manager_open_detail returns on the calling thread
+ * (truncated to 511 bytes; NULL clears it). */
+void bgcopy__set_open_detail(const char *text);
 
 /* ---- statemachine.c ----------------------------------------------------------- */
 

@@ -86,6 +86,8 @@ typedef int32_t bgcopy_hr;
       "The specified file does not exist.")                                                        \
     X(E_WIN32_PATH_NOT_FOUND, "HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)", 0x80070003u,             \
       "The specified path does not exist.")                                                        \
+    X(E_WIN32_INVALID_DATA, "HRESULT_FROM_WIN32(ERROR_INVALID_DATA)", 0x8007000Du,                 \
+      "The data is invalid.")                                                                      \
     X(E_WIN32_WRITE_FAULT, "HRESULT_FROM_WIN32(ERROR_WRITE_FAULT)", 0x8007001Du,                   \
       "The storage device could not be written to.")                                               \
     X(E_WIN32_READ_FAULT, "HRESULT_FROM_WIN32(ERROR_READ_FAULT)", 0x8007001Eu,                     \
@@ -108,6 +110,10 @@ typedef int32_t bgcopy_hr;
       "The file name or path is too long.")                                                        \
     X(E_WIN32_CAN_NOT_COMPLETE, "HRESULT_FROM_WIN32(ERROR_CAN_NOT_COMPLETE)", 0x800703EBu,         \
       "The operation could not be completed, for example because no network route exists.")        \
+    X(E_WIN32_SERVICE_ALREADY_RUNNING, "HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING)",        \
+      0x80070420u, "An instance of the service is already running.")                               \
+    X(E_WIN32_REVISION_MISMATCH, "HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH)", 0x80070519u,       \
+      "Indicates two revision levels are incompatible.")                                           \
     X(E_WIN32_RESOURCE_LANG_NOT_FOUND, "HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND)",        \
       0x80070717u, "No message text is available for the requested language.")                     \
     /* WinHTTP errors: HRESULT_FROM_WIN32(ERROR_WINHTTP_*), codes 12000 + n. */                    \
@@ -495,6 +501,7 @@ typedef int32_t bgcopy_hr;
 #define BGCOPY_E_PENDING                                   ((bgcopy_hr)0x8000000Au)
 #define BGCOPY_E_WIN32_FILE_NOT_FOUND                      ((bgcopy_hr)0x80070002u)
 #define BGCOPY_E_WIN32_PATH_NOT_FOUND                      ((bgcopy_hr)0x80070003u)
+#define BGCOPY_E_WIN32_INVALID_DATA                        ((bgcopy_hr)0x8007000Du)
 #define BGCOPY_E_WIN32_WRITE_FAULT                         ((bgcopy_hr)0x8007001Du)
 #define BGCOPY_E_WIN32_READ_FAULT                          ((bgcopy_hr)0x8007001Eu)
 #define BGCOPY_E_WIN32_LOCK_VIOLATION                      ((bgcopy_hr)0x80070021u)
@@ -506,6 +513,8 @@ typedef int32_t bgcopy_hr;
 #define BGCOPY_E_WIN32_ALREADY_EXISTS                      ((bgcopy_hr)0x800700B7u)
 #define BGCOPY_E_WIN32_FILENAME_EXCED_RANGE                ((bgcopy_hr)0x800700CEu)
 #define BGCOPY_E_WIN32_CAN_NOT_COMPLETE                    ((bgcopy_hr)0x800703EBu)
+#define BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING             ((bgcopy_hr)0x80070420u)
+#define BGCOPY_E_WIN32_REVISION_MISMATCH                   ((bgcopy_hr)0x80070519u)
 #define BGCOPY_E_WIN32_RESOURCE_LANG_NOT_FOUND             ((bgcopy_hr)0x80070717u)
 #define BGCOPY_E_WINHTTP_TIMEOUT                           ((bgcopy_hr)0x80072EE2u)
 #define BGCOPY_E_WINHTTP_INTERNAL_ERROR                    ((bgcopy_hr)0x80072EE4u)

@@ -67,22 +67,59 @@ typedef struct bgcopy_manager_options {
      * HRESULT_FROM_WIN32(ERROR_WINHTTP_TIMEOUT), a transient error (default
      * 60). Like the limits above, the first manager of an engine sets it. */
     uint32_t http_stall_timeout;
+
+    /* The state directory: where the engine keeps its store (bgcopy.db, an
+     * SQLite database) so jobs survive the process, a crash and a reboot, as
+     * BITS keeps its queue. NULL: the BGCOPY_STATE_DIR environment variable,
+     * else $XDG_STATE_HOME/bgcopy, else $HOME/.local/state/bgcopy.
+     * BGCOPY_STATE_MEMORY keeps jobs in this process only. Managers of one
+     * process that name the same directory share one engine; another process
+     * holding the directory's engine lock makes bgcopy_manager_open fail with
+     * BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING. A simulation (sim set) persists only when this
+     * field names a directory (the variable and the defaults are ignored). */
+    const char *state_dir;
+    /* Progress checkpoints of a running transfer: written when
+     * checkpoint_bytes bytes (default 8 MiB) arrived or checkpoint_ms
+     * milliseconds (default 2000) passed since the last one, and always on a
+     * state change. UINT64_MAX / UINT32_MAX turn that trigger off. */
+    uint64_t checkpoint_bytes;
+    uint32_t checkpoint_ms;
 } bgcopy_manager_options;
+
+/* state_dir value for an engine without a store. */
+#define BGCOPY_STATE_MEMORY ":memory:"
 
 #define BGCOPY_MANAGER_OPTIONS_INIT                                                                \
     {                                                                                              \
         sizeof(bgcopy_manager_options), BGCOPY_ENGINE_DEFAULT, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, \
-            0, 0, 0                                                                                \
+            0, 0, 0, NULL, 0, 0                                                                    \
     }
 
 /* Opens a manager.
  * options: may be NULL for all defaults. On success *out receives a manager
  * the caller closes with bgcopy_manager_close.
+ * Opening the first manager of a state directory loads its store: jobs that
+ * were CONNECTING or TRANSFERRING are QUEUED again, temp files are trimmed to
+ * their last checkpoint, jobs past the inactivity timeout are cancelled.
  * Errors: E_POINTER (out NULL), E_INVALIDARG (options->size too small, unknown
- * engine), E_NOTIMPL (NATIVE requested where BITS does not exist),
- * E_OUTOFMEMORY. */
+ * engine, empty state_dir), E_NOTIMPL (NATIVE requested where BITS does not
+ * exist), E_OUTOFMEMORY; from the store (bgcopy_manager_open_detail names
+ * the file): BG_E_DATABASE_CORRUPT (not a database, truncated, damaged),
+ * HRESULT_FROM_WIN32(ERROR_INVALID_DATA) (an SQLite database of another
+ * program), HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH) (written by a newer
+ * bgcopy), HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING) (another
+ * process runs the engine of this state directory), E_ACCESSDENIED and the
+ * other file-system HRESULTs (the directory cannot be created or used). */
 BGCOPY_EXTERN bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options,
                                             bgcopy_manager **out);
+
+/* The detail of the last bgcopy_manager_open that failed on the calling
+ * thread: one line naming the file or directory involved and what is wrong
+ * with it (for example "/home/u/.local/state/bgcopy/bgcopy.db: schema
+ * version 7 is newer than this library's 1"), for the user to read. "" when
+ * that call gave no detail, or no call failed. Borrowed: valid until the
+ * calling thread's next bgcopy_manager_open. */
+BGCOPY_EXTERN const char *bgcopy_manager_open_detail(void);
 
 /* Closes a manager. Jobs are not cancelled: they belong to the engine, as
  * BITS jobs outlive the process that made them. Job, file, error and

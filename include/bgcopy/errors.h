@@ -112,7 +112,7 @@ typedef int32_t bgcopy_hr;
       "The operation could not be completed, for example because no network route exists.")        \
     X(E_WIN32_SERVICE_ALREADY_RUNNING, "HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING)",        \
       0x80070420u, "An instance of the service is already running.")                               \
-    X(E_WIN32_REVISION_MISMATCH, "HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH)", 0x80070519u,       \
+    X(E_WIN32_REVISION_MISMATCH, "HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH)", 0x8007051Au,       \
       "Indicates two revision levels are incompatible.")                                           \
     X(E_WIN32_RESOURCE_LANG_NOT_FOUND, "HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND)",        \
       0x80070717u, "No message text is available for the requested language.")                     \
@@ -514,7 +514,7 @@ typedef int32_t bgcopy_hr;
 #define BGCOPY_E_WIN32_FILENAME_EXCED_RANGE                ((bgcopy_hr)0x800700CEu)
 #define BGCOPY_E_WIN32_CAN_NOT_COMPLETE                    ((bgcopy_hr)0x800703EBu)
 #define BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING             ((bgcopy_hr)0x80070420u)
-#define BGCOPY_E_WIN32_REVISION_MISMATCH                   ((bgcopy_hr)0x80070519u)
+#define BGCOPY_E_WIN32_REVISION_MISMATCH                   ((bgcopy_hr)0x8007051Au)
 #define BGCOPY_E_WIN32_RESOURCE_LANG_NOT_FOUND             ((bgcopy_hr)0x80070717u)
 #define BGCOPY_E_WINHTTP_TIMEOUT                           ((bgcopy_hr)0x80072EE2u)
 #define BGCOPY_E_WINHTTP_INTERNAL_ERROR                    ((bgcopy_hr)0x80072EE4u)

@@ -696,6 +696,57 @@ static void test_no_progress_counts_closed_time(void **s)
     end_life(&l);
 }
 
+static int transferred_calls;
+
+static bgcopy_hr refuse_transferred(bgcopy_job *job, void *user)
+{
+    (void)user;
+    (void)job;
+    transferred_calls++;
+    return BGCOPY_E_FAIL;
+}
+
+static bgcopy_hr accept_transferred(bgcopy_job *job, void *user)
+{
+    (void)user;
+    transferred_calls += 100;
+    return bgcopy_job_complete(job);
+}
+
+/* A JobTransferred the application never acknowledged with S_OK is still owed after a
+ * restart, and reaches the persisted handler once the application registers it. */
+static void test_owed_notification_survives(void **s)
+{
+    life l;
+    bgcopy_guid id;
+    bgcopy_job *job;
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    char local[700];
+    (void)s;
+
+    open_life(&l, T0, 0);
+    cb.job_transferred = refuse_transferred;
+    assert_hr_equal(bgcopy_manager_register_notify_handler(l.mgr, "app", &cb, NULL), BGCOPY_S_OK);
+    job = new_job(&l, "owed", 0, &id);
+    assert_hr_equal(bgcopy_job_set_notify_handler(job, "app"), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 5), BGCOPY_S_OK);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(transferred_calls, 1);
+    bgcopy_job_release(job);
+    end_life(&l);
+
+    open_life(&l, T0 + 3600, 0);
+    cb.job_transferred = accept_transferred;
+    assert_hr_equal(bgcopy_manager_register_notify_handler(l.mgr, "app", &cb, NULL), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 1), BGCOPY_S_OK);
+    assert_int_equal(transferred_calls, 101);
+    assert_hr_equal(bgcopy_manager_get_job(l.mgr, &id, &job), BGCOPY_E_NOT_FOUND);
+    end_life(&l);
+    path_in(local, sizeof(local), dl, "a.bin");
+    assert_true(has_pattern(local, SEED_A, SIZE_A));
+}
+
 /* ---- temp files against checkpoints ---------------------------------------------------------- */
 
 /* A job mid-transfer, closed: returns its id, temp name and checkpointed bytes. */
@@ -1135,6 +1186,7 @@ int main(void)
         cmocka_unit_test_setup(test_each_state_survives, setup),
         cmocka_unit_test_setup(test_inactivity_counts_closed_time, setup),
         cmocka_unit_test_setup(test_no_progress_counts_closed_time, setup),
+        cmocka_unit_test_setup(test_owed_notification_survives, setup),
         cmocka_unit_test_setup(test_extra_bytes_are_cut, setup),
         cmocka_unit_test_setup(test_missing_temp_restarts_file, setup),
         cmocka_unit_test_setup(test_short_temp_restarts_file, setup),

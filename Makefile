@@ -11,11 +11,13 @@
 #   make fuzz          build the libFuzzer targets with clang (ASan+UBSan) in $(FUZZ_BUILD_DIR),
 #                      run each for FUZZ_SECONDS (default 60) growing a scratch copy of its corpus;
 #                      FUZZ_MERGE=1 merges new inputs back into fuzz/corpus/ (scripts/run-fuzz.sh)
-#   make bench         build, then run the notification benchmark (bench/notify_bench.c)
-#   make bench-http    build, then bench/http_bench.sh: 1 GiB from nginx on 127.0.0.1 by bgcopy,
-#                      curl and wget2 (installed by the script as root if missing; nothing else
-#                      is), and the bytes re-fetched after an interruption; writes
-#                      bench/results-http.md (RUNS, BENCH_SIZE override the defaults)
+#   make bench         install the benchmark peers (scripts/deps.sh --bench: wget2, aria2, GNU
+#                      time), build, then bench/run.sh: every benchmark on 127.0.0.1 (throughput
+#                      against curl, wget2 and aria2c; many transfers; resume; engine at rest;
+#                      notifications; simulation), about 12 minutes; writes bench/results.md
+#                      (RUNS, BENCH_SIZE override the defaults; see bench/run.sh)
+#   make bench-http    the same for the throughput and resume benchmarks only; writes
+#                      bench/results-http.md
 #   make clean         remove the build directories
 #
 # Overridable: BUILD_DIR, ASAN_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
@@ -95,10 +97,12 @@ fuzz:
 		FUZZ_TARGETS="$(FUZZ_TARGETS)" sh scripts/run-fuzz.sh
 
 bench: build
-	$(BUILD_DIR)/bin/notify_bench
+	sh scripts/deps.sh --bench
+	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 
 bench-http: build
-	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
+	sh scripts/deps.sh --bench
+	BUILD_DIR=$(BUILD_DIR) RESULTS=bench/results-http.md bash bench/run.sh throughput resume
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR)

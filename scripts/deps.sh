@@ -3,13 +3,19 @@
 #
 # Checks every package in PACKAGES with dpkg-query and installs only the missing
 # ones (apt-get update once, then apt-get install), as root directly or through
-# sudo. Without sudo it prints the command to run and exits 1. On a system
+# sudo. With --bench it also checks BENCH_PACKAGES, what `make bench` needs (the
+# peers it measures against and GNU time). Without sudo it prints the command to run and exits 1. On a system
 # without dpkg it lists the packages, checks that cmake and pkg-config exist and
 # exits 0. Prints one line saying what it did; does nothing slow when all is there.
 set -eu
 
 # Append new needs here (one list for the whole project).
 PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3 curl nginx-light"
+# Only for `make bench` (scripts/deps.sh --bench).
+BENCH_PACKAGES="wget2 aria2 time"
+if [ "${1:-}" = "--bench" ]; then
+    PACKAGES="$PACKAGES $BENCH_PACKAGES"
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     for tool in cmake pkg-config; do

@@ -784,6 +784,24 @@ static bgcopy_hr read_job(struct bgcopy__engine *e, sqlite3_stmt *st, struct emu
     return BGCOPY_S_OK;
 }
 
+/* A stored temp name is what bgcopy__temp_name_draw makes: BIT<4 upper-case hex>.tmp in the
+ * directory of the absolute local name. Anything else (a damaged or forged record) is refused
+ * before the loader truncates, renames or deletes it. */
+static int temp_name_sane(const char *local, const char *temp)
+{
+    const char *ls = strrchr(local, '/'), *ts = strrchr(temp, '/');
+    int i;
+
+    if (local[0] != '/' || ls == NULL || ts == NULL || ls - local != ts - temp ||
+        memcmp(local, temp, (size_t)(ls - local)) != 0 || strlen(ts + 1) != 11 ||
+        memcmp(ts + 1, "BIT", 3) != 0 || strcmp(ts + 8, ".tmp") != 0)
+        return 0;
+    for (i = 4; i < 8; i++)
+        if (!((ts[i] >= '0' && ts[i] <= '9') || (ts[i] >= 'A' && ts[i] <= 'F')))
+            return 0;
+    return 1;
+}
+
 static bgcopy_hr read_file(struct emu_job *job, sqlite3_stmt *st)
 {
     struct emu_file *f;
@@ -818,7 +836,7 @@ static bgcopy_hr read_file(struct emu_job *job, sqlite3_stmt *st)
     blob = sqlite3_column_blob(st, i);
     n = sqlite3_column_bytes(st, i);
     CHECK(n % 16 == 0);
-    CHECK(strrchr(f->temp, '/') != NULL && f->local[0] == '/');
+    CHECK(temp_name_sane(f->local, f->temp));
     if (n > 0) {
         const unsigned char *b = blob;
         f->range_count = (uint32_t)(n / 16);

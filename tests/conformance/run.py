@@ -11,7 +11,8 @@
         bgcopy-testserver and the Linux bgcopy-conformance) and W the mingw-w64 build (for
         bgcopy-conformance.exe). In O (default W/wine-smoke):
           1. a private Wine prefix W/wine-prefix, created with `wineboot -i` when missing (timed);
-          2. bgcopy-testserver on 127.0.0.1;
+          2. test_native_bridge.exe under Wine (tests/win: the callback bridge and the
+             conversions, no BITS needed), then bgcopy-testserver on 127.0.0.1;
           3. the Linux program on the emulated engine: emulated.trace;
           4. the Windows program under Wine on the native engine, i.e. Wine's BITS (qmgr),
              every scenario: native-wine.trace; checks Wine is known not to pass
@@ -107,8 +108,9 @@ def cmd_wine(args):
     out = os.path.abspath(args.out or os.path.join(cross, "wine-smoke"))
     prefix = os.path.join(cross, "wine-prefix")
     exe = os.path.join(cross, "bin", "bgcopy-conformance.exe")
+    bridge = os.path.join(cross, "bin", "test_native_bridge.exe")
     known = os.path.join(HERE, "wine-known.txt")
-    for path in (exe, os.path.join(build, "bin", "bgcopy-testserver"),
+    for path in (exe, bridge, os.path.join(build, "bin", "bgcopy-testserver"),
                  os.path.join(build, "bin", "bgcopy-conformance")):
         if not os.path.exists(path):
             raise SystemExit(f"run.py: {path} is missing (make build cross-win)")
@@ -130,6 +132,10 @@ def cmd_wine(args):
         timings.append(("wineboot (new prefix)", f"{secs + secs2:.1f} s"))
         if rc != 0 or rc2 != 0:
             raise SystemExit("run.py: wineboot failed")
+
+    rc, secs = run(["wine", bridge], env, cwd=out)
+    timings.append(("callback bridge test under Wine", f"{secs:.1f} s"))
+    failures += rc != 0
 
     server, base = start_server(os.path.join(build, "bin", "bgcopy-testserver"), env)
     try:

@@ -122,6 +122,7 @@ def cmd_wine(args):
     env = clean_env()
     env.pop("DISPLAY", None)
     env.update(WINEPREFIX=prefix, WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
+    env.setdefault("HOME", out)  # Wine wants a home directory; CI may run without one
     timings, failures = [], 0
 
     if os.path.isdir(prefix):

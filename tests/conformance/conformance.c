@@ -20,8 +20,8 @@
  * as skipped with its reason instead of failed. The last line is "N passed, N failed, N skipped";
  * the exit status is 0 when nothing failed.
  */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
+#if !defined(_WIN32) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700 /* nanosleep, realpath */
 #endif
 
 #include <stdarg.h>
@@ -56,6 +56,7 @@ struct run {
     const char *dir;
     FILE *trace;
     const char *scenario;
+    char self[1024]; /* this program's absolute path */
     struct known known[MAX_KNOWN];
     int known_count;
     int passed, failed, skipped;
@@ -90,6 +91,25 @@ static int under_wine(void)
     return ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
 #else
     return 0;
+#endif
+}
+
+/* The absolute path of this program (a file that exists, for a notification command line), or
+ * "" when it cannot be told. */
+static void self_path(char *out, size_t size, const char *argv0)
+{
+#ifdef _WIN32
+    DWORD n = GetModuleFileNameA(NULL, out, (DWORD)size);
+
+    (void)argv0;
+    if (n == 0 || n >= size) {
+        out[0] = '\0';
+    }
+#else
+    char *p = realpath(argv0, NULL);
+
+    snprintf(out, size, "%s", p != NULL ? p : "");
+    free(p);
 #endif
 }
 
@@ -397,6 +417,16 @@ static bgcopy_job *start_transfer(struct run *r, const char *name, const char *r
            flags);
     check_job_progress(r, "new_progress", job, "bytes 0/0 files 0/0");
     check_hr(r, "set_callbacks", register_callbacks(job, seen), BGCOPY_S_OK);
+    {
+        bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+        void *user = NULL;
+        int registered = 0;
+
+        hr = bgcopy_job_get_notify_callbacks(job, &registered, &cb, &user);
+        checkf(r, "get_callbacks", "0x00000000 S_OK registered 1 ours 1",
+               "%s registered %d ours %d", hr_text(hr, (char[96]){0}, 96), registered,
+               user == seen && cb.job_transferred == on_transferred);
+    }
     check_hr(r, "add_file", bgcopy_job_add_file(job, remote, local), BGCOPY_S_OK);
     check_file_progress(r, "added_file_progress", job, "bytes 0/UNKNOWN completed 0");
     check_hr(r, "resume", bgcopy_job_resume(job), BGCOPY_S_OK);
@@ -559,6 +589,28 @@ static void scenario_rules(struct run *r)
     s = NULL;
     check_hr(r, "suspend", bgcopy_job_suspend(job), BGCOPY_S_OK);
 
+    /* Job2::SetNotifyCmdLine passes through (program only: its parameters' first token would
+     * have to repeat the program in the platform's own quoting). */
+    check_hr(r, "set_notify_cmd_line", bgcopy_job_set_notify_cmd_line(job, r->self, NULL),
+             BGCOPY_S_OK);
+    {
+        char *program = NULL, *parameters = NULL;
+
+        hr = bgcopy_job_get_notify_cmd_line(job, &program, &parameters);
+        checkf(r, "notify_cmd_line", "0x00000000 S_OK program=self", "%s program=%s",
+               hr_text(hr, (char[96]){0}, 96),
+               program == NULL                 ? "(null)"
+               : strcmp(program, r->self) == 0 ? "self"
+                                               : program);
+        bgcopy_free(program);
+        bgcopy_free(parameters);
+    }
+
+    /* Job5's NOTIFICATION_CLSID (GUID_NULL clears it). */
+    memset(&v, 0, sizeof(v));
+    check_hr(r, "set_notification_clsid",
+             bgcopy_job_set_property(job, BGCOPY_JOB_PROPERTY_NOTIFICATION_CLSID, &v), BGCOPY_S_OK);
+
     /* IBackgroundCopyJob5 (BITS 5.0): a system without it answers E_NOINTERFACE. */
     hr = bgcopy_job_get_property(job, BGCOPY_JOB_PROPERTY_ID_COST_FLAGS, &v);
     checkf(r, "job5_cost_flags", "0x00000000 S_OK 0x800000FF", "%s 0x%08X",
@@ -667,6 +719,7 @@ int main(int argc, char **argv)
 
     memset(&r, 0, sizeof(r));
     setvbuf(stdout, NULL, _IONBF, 0);
+    self_path(r.self, sizeof(r.self), argv[0]);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -703,6 +756,16 @@ int main(int argc, char **argv)
         return usage();
     }
     r.wine = r.native && under_wine();
+    if (!r.native && r.self[0] != '\0' && r.self[1] == ':') {
+        /* The emulated engine takes '/'-rooted names on Windows too (drive letters are not
+         * modelled): C:\dir\prog.exe -> /dir/prog.exe on the current drive. */
+        char *c;
+
+        memmove(r.self, r.self + 2, strlen(r.self + 2) + 1);
+        for (c = r.self; *c != '\0'; c++) {
+            *c = *c == '\\' ? '/' : *c;
+        }
+    }
     if (nchosen == 0) {
         for (i = 0; i < 4; i++) {
             chosen[nchosen++] = all[i];

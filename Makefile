@@ -16,15 +16,22 @@
 #                      curl and wget2 (installed by the script as root if missing; nothing else
 #                      is), and the bytes re-fetched after an interruption; writes
 #                      bench/results-http.md (RUNS, BENCH_SIZE override the defaults)
+#   make cross-win     cross-compile the library, the native engine (backend-win/) and
+#                      bgcopy-conformance.exe for 64-bit Windows with mingw-w64 into
+#                      $(CROSS_BUILD_DIR) (installs the Windows tools: scripts/deps.sh win)
+#   make wine-smoke    build, cross-win, then tests/conformance/run.py wine: the conformance
+#                      scenarios on Wine's BITS through the native engine, on the Windows build's
+#                      emulated engine, and the trace comparison with the Linux emulated engine
 #   make clean         remove the build directories
 #
-# Overridable: BUILD_DIR, ASAN_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
+# Overridable: BUILD_DIR, ASAN_BUILD_DIR, CROSS_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
 # CLANG_FORMAT, CMAKE_ARGS (extra configure arguments), FUZZ_BUILD_DIR, FUZZ_SECONDS, FUZZ_MERGE,
 # FUZZ_TARGETS (names to run, default all), CLANG, CLANGXX.
 
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
 TSAN_BUILD_DIR ?= build-tsan
+CROSS_BUILD_DIR ?= build-win
 JOBS           ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS     ?= 2
 BUILD_TYPE     ?= RelWithDebInfo
@@ -45,7 +52,8 @@ MAKEFLAGS += --no-print-directory
 # Tracked files plus new files git does not ignore, NUL-separated.
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
-.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz
+.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz \
+	cross-win wine-smoke
 
 all: build
 
@@ -100,5 +108,16 @@ bench: build
 bench-http: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
 
+# No CMocka, libuv or libcurl for mingw-w64: the Windows build has no unit tests, and its emulated
+# engine no HTTP transport (docs/fidelity.md).
+cross-win:
+	sh scripts/deps.sh win
+	$(CMAKE) -S . -B $(CROSS_BUILD_DIR) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake \
+		-DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DBGCOPY_WERROR=ON -DBUILD_TESTING=OFF
+	$(CMAKE) --build $(CROSS_BUILD_DIR) -j$(JOBS)
+
+wine-smoke: build cross-win
+	python3 tests/conformance/run.py wine --build $(BUILD_DIR) --cross-build $(CROSS_BUILD_DIR)
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR) $(CROSS_BUILD_DIR)

@@ -125,7 +125,7 @@ bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options, bgcopy_mana
     default:
         return BGCOPY_E_INVALIDARG;
     }
-    if (o.user != NULL && o.user[0] == '\0') {
+    if ((o.user != NULL && o.user[0] == '\0') || (o.state_dir != NULL && o.state_dir[0] == '\0')) {
         return BGCOPY_E_INVALIDARG;
     }
 

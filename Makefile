@@ -11,6 +11,11 @@
 #   make fuzz          build the libFuzzer targets with clang (ASan+UBSan) in $(FUZZ_BUILD_DIR),
 #                      run each for FUZZ_SECONDS (default 60) growing a scratch copy of its corpus;
 #                      FUZZ_MERGE=1 merges new inputs back into fuzz/corpus/ (scripts/run-fuzz.sh)
+#   make install       configure with CMAKE_INSTALL_PREFIX=$(PREFIX) (default /usr/local), build,
+#                      install under $(DESTDIR)$(PREFIX): libraries, headers, bgcopy.pc, the CMake
+#                      package, programs, docs; then ldconfig when installing for real as root
+#   make docs          the API reference: Doxygen (installed by `scripts/deps.sh docs`) renders
+#                      include/ and docs/api.md into $(DOCS_DIR)/html; any warning fails
 #   make bench         build, then run the notification benchmark (bench/notify_bench.c)
 #   make bench-http    build, then bench/http_bench.sh: 1 GiB from nginx on 127.0.0.1 by bgcopy,
 #                      curl and wget2 (installed by the script as root if missing; nothing else
@@ -24,7 +29,8 @@
 #                      emulated engine, and the trace comparison with the Linux emulated engine
 #   make clean         remove the build directories
 #
-# Overridable: BUILD_DIR, ASAN_BUILD_DIR, CROSS_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
+# Overridable: BUILD_DIR, ASAN_BUILD_DIR, CROSS_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE,
+# CTEST, PREFIX, DESTDIR, DOCS_DIR, DOXYGEN,
 # CLANG_FORMAT, CMAKE_ARGS (extra configure arguments), FUZZ_BUILD_DIR, FUZZ_SECONDS, FUZZ_MERGE,
 # FUZZ_TARGETS (names to run, default all), CLANG, CLANGXX.
 
@@ -45,6 +51,10 @@ FUZZ_MERGE     ?= 0
 FUZZ_TARGETS   ?=
 CLANG          ?= clang
 CLANGXX        ?= clang++
+PREFIX         ?= /usr/local
+DESTDIR        ?=
+DOCS_DIR       ?= $(BUILD_DIR)/docs
+DOXYGEN        ?= doxygen
 
 # Keep cmake's own make quiet about directories.
 MAKEFLAGS += --no-print-directory
@@ -53,7 +63,7 @@ MAKEFLAGS += --no-print-directory
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
 .PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz \
-	cross-win wine-smoke
+	cross-win wine-smoke install docs
 
 all: build
 
@@ -83,7 +93,7 @@ asan: deps
 	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 # The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O).
-TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)|integration_http
+TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)|integration_http|example_download-progress
 
 tsan: deps
 	$(CMAKE) -S . -B $(TSAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DBGCOPY_WERROR=ON \
@@ -101,6 +111,22 @@ fuzz:
 	$(CMAKE) --build $(FUZZ_BUILD_DIR) --target fuzz_targets -j$(JOBS)
 	FUZZ_BUILD_DIR=$(FUZZ_BUILD_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MERGE=$(FUZZ_MERGE) \
 		FUZZ_TARGETS="$(FUZZ_TARGETS)" sh scripts/run-fuzz.sh
+
+install: deps
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DBGCOPY_WERROR=ON \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD_DIR)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1; then \
+		echo ldconfig; ldconfig; fi
+
+docs:
+	sh scripts/deps.sh docs
+	mkdir -p $(DOCS_DIR)
+	BGCOPY_DOCS_OUT=$(DOCS_DIR) \
+	BGCOPY_VERSION=$$(sed -n 's/^#define BGCOPY_VERSION_STRING "\(.*\)"$$/\1/p' include/bgcopy.h) \
+		$(DOXYGEN) docs/Doxyfile
+	@echo "make docs: $(DOCS_DIR)/html/index.html"
 
 bench: build
 	$(BUILD_DIR)/bin/notify_bench

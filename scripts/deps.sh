@@ -1,6 +1,8 @@
 #!/bin/sh
 # scripts/deps.sh - make sure the Debian packages the build and tests need are installed.
 #
+# `deps.sh docs` checks DOCS_PACKAGES instead (what `make docs` needs).
+#
 # Checks every package in PACKAGES with dpkg-query and installs only the missing
 # ones (apt-get update once, then apt-get install), as root directly or through
 # sudo. Without sudo it prints the command to run and exits 1. On a system
@@ -11,6 +13,11 @@ set -eu
 
 # Append new needs here (one list for the whole project).
 PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3 curl nginx-light"
+# Only for `make docs` (the API reference); not needed to build or test.
+DOCS_PACKAGES="doxygen"
+if [ "${1:-}" = docs ]; then
+    PACKAGES=$DOCS_PACKAGES
+fi
 
 # `deps.sh win`: the Windows cross-build and its Wine smoke test instead (make cross-win,
 # make wine-smoke). 64-bit Wine only: no i386 architecture is needed.

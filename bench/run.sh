@@ -16,7 +16,7 @@
 # measurement is a row of $WORK/raw.tsv (bench/lib.sh); the rows are kept next to the report
 # (RESULTS with .tsv for .md) so every figure can be traced to its runs.
 #
-# Needs (installed by `make bench` through scripts/deps.sh --bench): nginx, curl, wget2,
+# Needs (installed by `make bench` through scripts/deps.sh bench): nginx, curl, wget2,
 # aria2c, GNU time, python3; and a build in BUILD_DIR. Takes about 12 minutes on the 2-core
 # development VM (the rest benchmark alone sleeps 2 x REST_SECONDS per run).
 # Environment: BUILD_DIR (build), RUNS (5), BENCH_SIZE (bytes, 1 GiB; smaller for a quick

@@ -1,20 +1,34 @@
 #!/bin/sh
 # scripts/deps.sh - make sure the Debian packages the build and tests need are installed.
 #
+# `deps.sh docs` checks DOCS_PACKAGES instead (what `make docs` needs).
+#
 # Checks every package in PACKAGES with dpkg-query and installs only the missing
 # ones (apt-get update once, then apt-get install), as root directly or through
-# sudo. With --bench it also checks BENCH_PACKAGES, what `make bench` needs (the
-# peers it measures against and GNU time). Without sudo it prints the command to run and exits 1. On a system
+# sudo. Without sudo it prints the command to run and exits 1. On a system
 # without dpkg it lists the packages, checks that cmake and pkg-config exist and
 # exits 0. Prints one line saying what it did; does nothing slow when all is there.
+# `deps.sh win` does the same for the packages of the Windows cross-build and Wine.
+# `deps.sh bench` does the same for the servers and peers `make bench` measures with.
 set -eu
 
 # Append new needs here (one list for the whole project).
 PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3 curl nginx-light"
-# Only for `make bench` (scripts/deps.sh --bench).
-BENCH_PACKAGES="wget2 aria2 time"
-if [ "${1:-}" = "--bench" ]; then
-    PACKAGES="$PACKAGES $BENCH_PACKAGES"
+# Only for `make docs` (the API reference); not needed to build or test.
+DOCS_PACKAGES="doxygen"
+if [ "${1:-}" = docs ]; then
+    PACKAGES=$DOCS_PACKAGES
+fi
+
+# `deps.sh win`: the Windows cross-build and its Wine smoke test instead (make cross-win,
+# make wine-smoke). 64-bit Wine only: no i386 architecture is needed.
+if [ "${1:-}" = "win" ]; then
+    PACKAGES="cmake python3 gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64 wine wine64"
+fi
+
+# `deps.sh bench`: the servers and peers of `make bench` and GNU time, instead.
+if [ "${1:-}" = bench ]; then
+    PACKAGES="nginx-light curl wget2 aria2 time python3"
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -13,8 +13,9 @@
 #   aria2c     aria2c -x1 --file-allocation=none --allow-overwrite=true -q -d DIR -o NAME URL
 #   curl+sync  curl -s -o FILE URL, then `sync FILE` (fsync): the durability Complete gives;
 #              shown for reference, not a peer
-# The CLI (`bgcopy /transfer`) is added when tools/bgcopy exists; until then the report shows
-# a "pending: CLI" row.
+#   bgcopy-cli $BUILD_DIR/bin/bgcopy /transfer bench /priority FOREGROUND URL FILE (the command
+#              line, with its default store: a fresh BGCOPY_STATE_DIR each run), measured when
+#              the CLI is built; until then the report shows a "pending: CLI" row
 # $RUNS rounds; in each, every client once, in a random order (on a small VM the run before
 # changes the figures: how it left the page cache and free memory), `sync` before each run so
 # no run pays for the previous one's writeback. Each run is timed by GNU time (wall, user and
@@ -35,7 +36,9 @@ OUT_DIR=$BUILD_DIR/bench-out
 mkdir -p "$OUT_DIR"
 OUT_DIR=$(cd "$OUT_DIR" && pwd)
 OUT=$OUT_DIR/download.bin
-trap 'stop_servers; rm -f "$OUT" "$OUT_DIR"/*.aria2' EXIT
+CLI=$BUILD_DIR/bin/bgcopy
+CLI_STATE=$OUT_DIR/cli-state
+trap 'stop_servers; rm -rf "$OUT" "$OUT_DIR"/*.aria2 "$CLI_STATE"' EXIT
 
 mkdir -p "$WORK/www"
 say "throughput: writing $SIZE random bytes to $WORK/www/file.bin"
@@ -43,7 +46,8 @@ head -c "$SIZE" /dev/urandom >"$WORK/www/file.bin"
 start_nginx "$WORK/www"
 URL=http://127.0.0.1:$NGINX_PORT/file.bin
 
-CLIENTS="bgcopy curl wget2 aria2c curl+sync"
+CLIENTS="bgcopy bgcopy-cli curl wget2 aria2c curl+sync"
+[ -x "$CLI" ] || CLIENTS=${CLIENTS/bgcopy-cli /}
 command -v wget2 >/dev/null 2>&1 || CLIENTS=${CLIENTS/wget2 /}
 command -v aria2c >/dev/null 2>&1 || CLIENTS=${CLIENTS/aria2c /}
 
@@ -53,6 +57,11 @@ run_client() { # client run
     sync
     case $client in
     bgcopy) timed "$WORK/time" "$DRIVER" "$URL" "$OUT" >"$WORK/driver" ;;
+    bgcopy-cli)
+        rm -rf "$CLI_STATE"
+        BGCOPY_STATE_DIR=$CLI_STATE timed "$WORK/time" "$CLI" /transfer bench /priority FOREGROUND \
+            "$URL" "$OUT" >/dev/null
+        ;;
     curl) timed "$WORK/time" curl -s -o "$OUT" "$URL" ;;
     wget2) timed "$WORK/time" wget2 -q -O "$OUT" "$URL" ;;
     aria2c) timed "$WORK/time" aria2c -x1 --file-allocation=none --allow-overwrite=true -q \

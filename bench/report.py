@@ -129,8 +129,11 @@ class Report:
                          statistics.median(ssw) == 0))
         if self.has("sim"):
             per_s = self.series("sim", "lifecycles-tmpfs", "per_s")
+            runs = self.per_run("sim", "lifecycles-tmpfs")
+            per_cpu = [1e6 / (runs[r]["user_us_per"] + runs[r]["sys_us_per"]) for r in sorted(runs)]
             rows.append(("≥ 100,000 simulated lifecycles per second",
-                         "{} /s (files on tmpfs)".format(fmt(per_s, "{:,.0f}")),
+                         "{} /s wall, {} per CPU second (files on tmpfs)".format(
+                             fmt(per_s, "{:,.0f}"), fmt(per_cpu, "{:,.0f}")),
                          statistics.median(per_s) >= 100000))
         if not rows:
             return
@@ -163,7 +166,7 @@ class Report:
         self.w("|---|---|---|---|---|")
         labels = [
             ("bgcopy", "bgcopy, library API (download_bench: Resume … Complete, with fsync)"),
-            ("bgcopy-cli", "`bgcopy /transfer` (CLI)"),
+            ("bgcopy-cli", "`bgcopy /transfer NAME /priority FOREGROUND` (CLI, with its store)"),
             ("curl", "`curl -s -o`"),
             ("wget2", "`wget2 -q -O`"),
             ("aria2c", "`aria2c -x1 --file-allocation=none --allow-overwrite=true -q -d -o`"),
@@ -188,18 +191,20 @@ class Report:
                 fmt(x), fmt([size / 1e6 / t for t in x], "{:.0f}")))
             self.w("| bgcopy, Complete alone (fsync + rename) | {} | | | |".format(fmt(c, "{:.3f}")))
         self.w()
-        self.w("bgcopy ÷ peer, per round:")
-        self.w()
-        self.w("| peer | wall time | CPU | peak RSS |")
+        self.w("| bgcopy ÷ peer, per round | wall time | CPU | peak RSS |")
         self.w("|---|---|---|---|")
-        for peer in ("curl", "wget2", "aria2c", "curl+sync"):
-            if ("throughput", peer) not in self.data:
+        for mine in ("bgcopy", "bgcopy-cli"):
+            if ("throughput", mine) not in self.data:
                 continue
-            self.w("| {} | {} | {} | {} |".format(
-                peer + (" (reference)" if peer == "curl+sync" else ""),
-                fmt(self.ratios("throughput", "bgcopy", peer, lambda r: r["wall"])),
-                fmt(self.ratios("throughput", "bgcopy", peer, lambda r: r["user"] + r["sys"])),
-                fmt(self.ratios("throughput", "bgcopy", peer, lambda r: r["maxrss_kib"]))))
+            for peer in ("curl", "wget2", "aria2c", "curl+sync"):
+                if ("throughput", peer) not in self.data:
+                    continue
+                self.w("| {} ÷ {} | {} | {} | {} |".format(
+                    "bgcopy (API)" if mine == "bgcopy" else "bgcopy (CLI)",
+                    peer + (" (reference)" if peer == "curl+sync" else ""),
+                    fmt(self.ratios("throughput", mine, peer, lambda r: r["wall"])),
+                    fmt(self.ratios("throughput", mine, peer, lambda r: r["user"] + r["sys"])),
+                    fmt(self.ratios("throughput", mine, peer, lambda r: r["maxrss_kib"]))))
         self.w()
 
     # ---- 2. many transfers -------------------------------------------------------------------
@@ -335,9 +340,23 @@ class Report:
                    "; ".join(texts[-1].strip() for key, texts in sorted(self.meta.items())
                              if key.startswith("rest_wakers_"))))
         self.w()
-        self.w("Time to open a store of 10,000 jobs: **pending: store benchmark** "
-               "(bench/store_bench.c is being written on branch `store`; its figure goes here "
-               "when it lands).")
+        opens = self.series("rest", "store", "open_s")
+        if not opens:
+            self.w("Time to open a store of {:,} jobs: **pending: store benchmark** "
+                   "(bench/store_bench.c, on branch `store`; measured here once it is built)."
+                   .format(n))
+            self.w()
+            return
+        jobs = self.series("rest", "store", "jobs")
+        self.w("Opening a store of {:,} jobs (`store_bench populate` once: {:,} SUSPENDED jobs "
+               "of one file, created through the API in a fresh state directory on disk in {} s; "
+               "then `store_bench open` in a new process per run, page cache warm): "
+               "`bgcopy_manager_open` {} s ({} µs per job), RSS after the open {} MiB."
+               .format(n, int(jobs[0]) if jobs else n,
+                       fmt(self.series("rest", "store-populate", "create_s")),
+                       fmt(opens, "{:.3f}"), fmt([v * 1e6 / n for v in opens], "{:.1f}"),
+                       fmt([v / 1024 for v in self.series("rest", "store", "rss_after_kib")],
+                           "{:.1f}")))
         self.w()
 
     # ---- 5. notifications -------------------------------------------------------------------
@@ -372,19 +391,24 @@ class Report:
         self.w("`sim_bench lifecycles`: one simulation, one manager, lifecycles one after the "
                "other: CreateJob, AddFile (a simulated http:// resource of 4 KiB, PATTERN "
                "content), Resume, bgcopy_sim_run_until_idle, Complete (which fsyncs the file "
-               "and its directory and renames it), release; the local file is real and deleted "
-               "after each lifecycle. CPU per lifecycle from getrusage.")
+               "and its directory and renames it), release; the local files are real (deleted "
+               "every 1,000 lifecycles, outside the measured time). CPU per lifecycle from "
+               "getrusage; lifecycles per CPU second = 10^6 ÷ (user + sys µs), the figure that "
+               "other work on the machine disturbs least.")
         self.w()
         self.w("| local files on | lifecycles per second | µs per lifecycle | of which user CPU, "
-               "µs | sys CPU, µs |")
-        self.w("|---|---|---|---|---|")
+               "µs | sys CPU, µs | lifecycles per CPU second |")
+        self.w("|---|---|---|---|---|---|")
         for subj, label in (("lifecycles-tmpfs", "tmpfs (/dev/shm)"),
                             ("lifecycles-disk", "disk ({})".format(self.m1("sim_disk")))):
             if ("sim", subj) not in self.data:
                 continue
-            self.w("| {} | {} | {} | {} | {} |".format(
+            runs = self.per_run("sim", subj)
+            per_cpu = [1e6 / (runs[r]["user_us_per"] + runs[r]["sys_us_per"]) for r in sorted(runs)]
+            self.w("| {} | {} | {} | {} | {} | {} |".format(
                 label, fmt(s(subj, "per_s"), "{:,.0f}"), fmt(s(subj, "us_per"), "{:.1f}"),
-                fmt(s(subj, "user_us_per"), "{:.1f}"), fmt(s(subj, "sys_us_per"), "{:.1f}")))
+                fmt(s(subj, "user_us_per"), "{:.1f}"), fmt(s(subj, "sys_us_per"), "{:.1f}"),
+                fmt(per_cpu, "{:,.0f}")))
         self.w()
         self.w("90 days of virtual time, one scenario per simulation, the clock advanced one "
                "virtual day per bgcopy_sim_advance call until the job is found cancelled:")

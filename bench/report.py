@@ -334,11 +334,15 @@ class Report:
         self.w("| wake-ups over {} s | {} | {} |".format(
             secs, fmt(s("suspended_switches"), "{:.0f}"), fmt(s("queued_switches"), "{:.0f}")))
         self.w()
+        wakers = [texts[-1].strip().replace("queued_wakers=", "queued ").replace(
+            " suspended_wakers=", ", suspended ") for key, texts in sorted(self.meta.items())
+            if key.startswith("rest_wakers_")]
         self.w("Creating the {:,} jobs (CreateJob + AddFile): {} s; Resuming them all: {} s. "
-               "Threads that woke while idle (thread id: wake-ups), per run: {}.".format(
+               "Threads that woke while idle, per run (thread id / the system call it waits "
+               "in: wake-ups; epoll_wait is libuv's loop, the HTTP transport's I/O thread; "
+               "futex the engine's runner and notifiers): {}.".format(
                    n, fmt(s("create_s"), "{:.3f}"), fmt(s("resume_s"), "{:.3f}"),
-                   "; ".join(texts[-1].strip() for key, texts in sorted(self.meta.items())
-                             if key.startswith("rest_wakers_"))))
+                   "; ".join(wakers)))
         self.w()
         opens = self.series("rest", "store", "open_s")
         if not opens:

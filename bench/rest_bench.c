@@ -20,7 +20,8 @@
  *   2. CPU seconds (user + sys, every thread, getrusage RUSAGE_SELF) and context switches
  *      over SECONDS of doing nothing with the jobs QUEUED, then the same after Suspending
  *      them all. The main thread's own sleep costs one switch; it is subtracted. Threads
- *      that woke are listed (from /proc/self/task) so a non-zero figure names its thread.
+ *      that woke are listed (from /proc/self/task) with the system call they wait in, so a
+ *      non-zero figure names its thread.
  * Prints one line of key=value pairs:
  *   jobs= rss_base_kib= kib_per_job_suspended= kib_per_job_queued= heap_per_job_suspended=
  *   heap_per_job_queued= (bytes) create_s= resume_s= queued_cpu_ms= queued_switches=
@@ -137,7 +138,37 @@ static void thread_switches(struct thread_switches *ts)
     closedir(d);
 }
 
-/* "tid:switches,..." for the threads other than the caller whose count grew, into buf. */
+/* What thread tid is blocked in (from /proc/self/task/TID/syscall), to tell the engine's
+ * threads apart: libuv's loop (the HTTP transport's I/O thread) waits in epoll_wait, the
+ * runner and the notifiers on a condition variable (futex). */
+static const char *blocked_in(long tid)
+{
+    static char other[32];
+    char path[64];
+    long nr = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%ld/syscall", tid);
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fscanf(f, "%ld", &nr) != 1)
+            nr = -1;
+        fclose(f);
+    }
+#if defined(__x86_64__)
+    switch (nr) {
+    case 202:
+        return "futex";
+    case 232:
+    case 281:
+        return "epoll_wait";
+    }
+#endif
+    snprintf(other, sizeof(other), "syscall %ld", nr);
+    return other;
+}
+
+/* "tid/blocked-in:switches,..." for the threads other than the caller whose count grew, into
+ * buf. */
 static void wakers(const struct thread_switches *a, const struct thread_switches *b, char *buf,
                    size_t size)
 {
@@ -153,9 +184,9 @@ static void wakers(const struct thread_switches *a, const struct thread_switches
         for (j = 0; j < a->n; j++)
             if (a->tid[j] == b->tid[i])
                 before = a->count[j];
-        if (b->count[i] > before && used + 32 < size)
-            used += (size_t)snprintf(buf + used, size - used, "%s%ld:%ld", used ? "," : "",
-                                     b->tid[i], b->count[i] - before);
+        if (b->count[i] > before && used + 64 < size)
+            used += (size_t)snprintf(buf + used, size - used, "%s%ld/%s:%ld", used ? "," : "",
+                                     b->tid[i], blocked_in(b->tid[i]), b->count[i] - before);
     }
     if (used == 0)
         snprintf(buf, size, "none");

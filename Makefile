@@ -16,6 +16,9 @@
 #                      curl and wget2 (installed by the script as root if missing; nothing else
 #                      is), and the bytes re-fetched after an interruption; writes
 #                      bench/results-http.md (RUNS, BENCH_SIZE override the defaults)
+#   make bench-store   build, then bench/store_bench.sh: time to open a store of 10,000 jobs, and
+#                      1 GiB from nginx with checkpoints on, off and without a store; writes
+#                      bench/results-store.md (RUNS, JOBS_COUNT, BENCH_SIZE override the defaults)
 #   make clean         remove the build directories
 #
 # Overridable: BUILD_DIR, ASAN_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
@@ -45,7 +48,7 @@ MAKEFLAGS += --no-print-directory
 # Tracked files plus new files git does not ignore, NUL-separated.
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
-.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz
+.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http bench-store fuzz
 
 all: build
 
@@ -99,6 +102,9 @@ bench: build
 
 bench-http: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
+
+bench-store: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/store_bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR)

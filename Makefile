@@ -19,7 +19,7 @@
 #   make bench         install the benchmark peers (scripts/deps.sh bench: wget2, aria2, GNU
 #                      time), build, then bench/run.sh: every benchmark on 127.0.0.1 (throughput
 #                      against curl, wget2 and aria2c; many transfers; resume; engine at rest;
-#                      notifications; simulation), about 12 minutes; writes bench/results.md
+#                      notifications; simulation), about 7 minutes; writes bench/results.md
 #                      (RUNS, BENCH_SIZE override the defaults; see bench/run.sh)
 #   make bench-http    the same for the throughput and resume benchmarks only; writes
 #                      bench/results-http.md

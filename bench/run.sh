@@ -17,7 +17,7 @@
 # (RESULTS with .tsv for .md) so every figure can be traced to its runs.
 #
 # Needs (installed by `make bench` through scripts/deps.sh bench): nginx, curl, wget2,
-# aria2c, GNU time, python3; and a build in BUILD_DIR. Takes about 12 minutes on the 2-core
+# aria2c, GNU time, python3; and a build in BUILD_DIR. Takes about 7 minutes on the 2-core
 # development VM (the rest benchmark alone sleeps 2 x REST_SECONDS per run).
 # Environment: BUILD_DIR (build), RUNS (5), BENCH_SIZE (bytes, 1 GiB; smaller for a quick
 # trial), RESULTS (bench/results.md), REST_JOBS (10000), REST_SECONDS (10), SIM_LIFECYCLES

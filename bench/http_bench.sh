@@ -55,6 +55,7 @@ run_client() { # client run
     local client=$1 run=$2
     rm -f "$OUT"
     sync
+    # shellcheck disable=SC2016 # in the curl+sync branch, $1 and $2 are the inner shell's
     case $client in
     bgcopy) timed "$WORK/time" "$DRIVER" "$URL" "$OUT" >"$WORK/driver" ;;
     bgcopy-cli)

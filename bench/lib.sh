@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh - shell helpers shared by the benchmark scripts (bash; sourced, not run).
 #
 # The scripts record every measurement as one row of $RAW, a tab-separated file:
@@ -17,6 +18,7 @@
 #                           NGINX_PORT, NGINX_PID
 #   start_testserver        bgcopy-testserver on a free port: TS_PORT, TS_PID
 #   stop_servers            stops whatever the two above started
+#   shuffled WORD...        the words in a random order, on one line
 
 GNU_TIME=${GNU_TIME:-/usr/bin/time}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
@@ -41,6 +43,7 @@ row() {
 
 kv_rows() {
     local section=$1 subject=$2 run=$3 kv
+    local -a kvs
     read -r -a kvs || true
     for kv in "${kvs[@]}"; do
         case ${kv#*=} in
@@ -121,7 +124,7 @@ stop_servers() {
     SERVER_PIDS=""
 }
 
-# Fisher-Yates order of the words given, one line (the order clients run in a round).
+# The words given in a random order, on one line (the order clients run in a round).
 shuffled() {
     printf '%s\n' "$@" | shuf | tr '\n' ' ' | sed 's/ $//'
 }

@@ -68,6 +68,7 @@ run_client() { # workload client run
     mkdir -p "$OUT_DIR"
     sync
     : >"$WORK/driver"
+    # shellcheck disable=SC2016 # in the curl+sync branch, $1 and $2 are the inner shell's
     case $client in
     bgcopy-mem) timed "$WORK/time" "$DRIVER" "$mode" "$n" "$BASE" "$OUT_DIR" >"$WORK/driver" ;;
     bgcopy-disk) timed "$WORK/time" "$DRIVER" --state-dir "$STATE" "$mode" "$n" "$BASE" "$OUT_DIR" >"$WORK/driver" ;;

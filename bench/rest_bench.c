@@ -172,7 +172,11 @@ static const char *blocked_in(long tid)
 static void wakers(const struct thread_switches *a, const struct thread_switches *b, char *buf,
                    size_t size)
 {
+#if defined(__linux__)
     long self = (long)gettid();
+#else
+    long self = -1; /* no /proc/self/task: nothing was listed */
+#endif
     size_t used = 0;
     int i, j;
 

@@ -740,6 +740,7 @@ static bgcopy_hr call(struct conn *c, const struct request *rq, struct reply *ou
         bgcopy_hr hr = ensure_connected(c, rq->no_reconnect);
         uint64_t gen;
         struct call **pp;
+        int sent;
 
         if (BGCOPY_FAILED(hr)) {
             return hr;
@@ -785,7 +786,7 @@ static bgcopy_hr call(struct conn *c, const struct request *rq, struct reply *ou
         pthread_mutex_unlock(&c->lock);
         bgcopy__svc_wr_set_id(&w, k.id);
 
-        (void)send_frame(c, &w, gen); /* a failure marks the call failed */
+        sent = send_frame(c, &w, gen) == 0; /* a failure marks the call failed */
         bgcopy__svc_wr_free(&w);
 
         pthread_mutex_lock(&c->lock);
@@ -802,9 +803,9 @@ static bgcopy_hr call(struct conn *c, const struct request *rq, struct reply *ou
             bgcopy__svc_rd_init(&out->rd, k.body, k.body_len);
             return bgcopy__svc_rd_hr(&out->rd);
         }
-        /* The connection broke. A request the service answers the same way twice is sent
-         * again on a new connection; others report the break. */
-        if (!rq->retry) {
+        /* The connection broke. A request that never left, or one the service answers the
+         * same way twice, is sent again on a new connection; others report the break. */
+        if (sent && !rq->retry) {
             return BGCOPY_E_RPC_DISCONNECTED;
         }
     }

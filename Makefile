@@ -74,8 +74,9 @@ asan: deps
 	$(CMAKE) --build $(ASAN_BUILD_DIR) -j$(JOBS)
 	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
-# The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O).
-TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)|integration_http
+# The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O,
+# the service and its clients).
+TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke|service)|service_.*|integration_http
 
 tsan: deps
 	$(CMAKE) -S . -B $(TSAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DBGCOPY_WERROR=ON \

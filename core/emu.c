@@ -67,10 +67,12 @@ static void free_job(struct emu_job *job)
 static void maybe_free_job(struct emu_job *job)
 {
     uint32_t i;
-    if (job->in_engine || job->user_refs != 0 || job->internal_refs != 0)
+    /* user_refs are raised without the lock (bgcopy_job_addref from any thread, e.g. a
+     * callback): read atomically. */
+    if (job->in_engine || bgcopy__atomic_get(&job->user_refs) != 0 || job->internal_refs != 0)
         return;
     for (i = 0; i < job->file_count; i++)
-        if (job->files[i]->user_refs != 0)
+        if (bgcopy__atomic_get(&job->files[i]->user_refs) != 0)
             return;
     free_job(job);
 }

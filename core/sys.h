@@ -64,6 +64,9 @@ void bgcopy__sys_global_unlock(void);
 /* Atomic counters (sequentially consistent). Both return the new value. */
 long bgcopy__atomic_inc(volatile long *p);
 long bgcopy__atomic_dec(volatile long *p);
+/* The current value (a sequentially consistent load: counters another thread may change
+ * without the engine lock are read with it, never plainly). */
+long bgcopy__atomic_get(volatile long *p);
 
 /* ---- identity --------------------------------------------------------------- */
 

@@ -259,6 +259,11 @@ long bgcopy__atomic_dec(volatile long *p)
     return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
 }
 
+long bgcopy__atomic_get(volatile long *p)
+{
+    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
 /* ---- identity --------------------------------------------------------------- */
 
 char *bgcopy__sys_user_name(void)

@@ -172,12 +172,18 @@ static void at_exit(void)
 
 int fx_service_prepare(void)
 {
+    const char *log;
+
     if (prepared) {
         return 0;
     }
     if (default_dir("XDG_RUNTIME_DIR", "svc-run") != 0 ||
         default_dir("BGCOPY_STATE_DIR", "svc-state") != 0) {
         return -1;
+    }
+    log = getenv("BGCOPY_SERVICE_LOG");
+    if (log != NULL && log[0] != '\0') {
+        (void)truncate(log, 0); /* the checks at exit concern this run only */
     }
     (void)prctl(PR_SET_CHILD_SUBREAPER, 1);
     atexit(at_exit);

@@ -7,7 +7,8 @@
  * isolates the test: XDG_RUNTIME_DIR and BGCOPY_STATE_DIR default to directories under the
  * working directory (CTest's scratch directory), the process becomes a child subreaper so the
  * service it starts stays its child, and at exit the service is stopped by pid and reaped, and
- * its log (BGCOPY_SERVICE_LOG) is checked for sanitizer reports (which fail the test).
+ * its log (BGCOPY_SERVICE_LOG, emptied when the helper prepares) is checked for sanitizer
+ * reports (which fail the test).
  */
 #ifndef BGCOPY_TESTS_SVCMODE_H
 #define BGCOPY_TESTS_SVCMODE_H

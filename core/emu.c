@@ -240,6 +240,11 @@ void bgcopy__job_progress(const struct emu_job *job, bgcopy_job_progress *p)
 void bgcopy__job_delete_temps(struct emu_job *job, int only_unfinished, int *failed)
 {
     uint32_t i;
+    bgcopy__act act;
+    if (BGCOPY_FAILED(bgcopy__sys_act_begin(job->owner, 0, &act))) {
+        *failed = 1; /* as its owner or not at all */
+        return;
+    }
     for (i = 0; i < job->file_count; i++) {
         struct emu_file *f = job->files[i];
         if (!f->temp_exists || (only_unfinished && f->transferred && !f->completed))
@@ -249,6 +254,7 @@ void bgcopy__job_delete_temps(struct emu_job *job, int only_unfinished, int *fai
         else
             f->temp_exists = 0;
     }
+    bgcopy__sys_act_end(&act);
 }
 
 /* ---- manager operations ---------------------------------------------------------- */
@@ -808,9 +814,22 @@ static bgcopy_hr emu_cancel(bgcopy_job *h)
     return hr;
 }
 
+static bgcopy_hr commit_file_as_owner(struct emu_file *f);
+
 /* Moves one finished temp file to its local name: fsync, rename, fsync the
- * directory, and give the file the server's modification time. */
+ * directory, and give the file the server's modification time. As the job's
+ * owner (a system-wide service: core/sys.h). */
 static bgcopy_hr commit_file(struct emu_file *f)
+{
+    bgcopy__act act;
+    bgcopy_hr hr = bgcopy__sys_act_begin(f->job->owner, 0, &act);
+    if (BGCOPY_SUCCEEDED(hr))
+        hr = commit_file_as_owner(f);
+    bgcopy__sys_act_end(&act);
+    return hr;
+}
+
+static bgcopy_hr commit_file_as_owner(struct emu_file *f)
 {
     bgcopy_hr hr;
     int fd;

@@ -434,11 +434,13 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
     struct emu_user *user = job->user;
     char *program = bgcopy__strdup(job->cmd_program);
     char *params = job->cmd_parameters ? bgcopy__strdup(job->cmd_parameters) : NULL;
+    char *owner = bgcopy__strdup(job->owner);
     char **argv = NULL, *single[2];
     int argc = 0, code = -1;
     /* Read here, under the lock: the job's strings may be replaced while the
      * program runs. */
-    int copied = program != NULL && (job->cmd_parameters == NULL || params != NULL);
+    int copied =
+        program != NULL && owner != NULL && (job->cmd_parameters == NULL || params != NULL);
     bgcopy_hr hr = BGCOPY_E_OUTOFMEMORY;
 
     user->in_flight++;
@@ -452,12 +454,19 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
             single[1] = NULL;
             hr = BGCOPY_S_OK;
         }
-        if (BGCOPY_SUCCEEDED(hr))
-            hr = bgcopy__sys_run(program, argv ? argv : single, &code);
+        if (BGCOPY_SUCCEEDED(hr)) {
+            /* As the job's owner (a system-wide service: core/sys.h); owner is a copy. */
+            bgcopy__act act;
+            hr = bgcopy__sys_act_begin(owner, 1, &act);
+            if (BGCOPY_SUCCEEDED(hr))
+                hr = bgcopy__sys_run(program, argv ? argv : single, &code);
+            bgcopy__sys_act_end(&act);
+        }
     }
     free(argv);
     free(program);
     free(params);
+    free(owner);
     LOCK(e);
     user->in_flight--;
     n->attempts++;

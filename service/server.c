@@ -913,15 +913,35 @@ static bgcopy_hr job_add(bgcopy_job *job, struct bgcopy__svc_rd *in)
     return hr;
 }
 
+/* Starts acting as job's owner for the name checks of AddFile (the local directory must be
+ * writable by the owner, who will own the files): a system-wide service only (core/sys.h). */
+static bgcopy_hr act_as_owner(bgcopy_job *job, bgcopy__act *act)
+{
+    char *owner = NULL;
+    bgcopy_hr hr = bgcopy_job_get_owner(job, &owner);
+
+    act->active = 0;
+    if (BGCOPY_SUCCEEDED(hr)) {
+        hr = bgcopy__sys_act_begin(owner, 0, act);
+    }
+    bgcopy_free(owner);
+    return hr;
+}
+
 /* Requests on a job. */
 static bgcopy_hr do_job(struct conn *c, int op, bgcopy_job *job, struct bgcopy__svc_rd *in,
                         struct bgcopy__svc_wr *out)
 {
     bgcopy_hr hr = BGCOPY_S_OK;
+    bgcopy__act act;
 
     switch (op) {
     case BGCOPY__OP_ADD_FILES:
-        hr = job_add(job, in);
+        hr = act_as_owner(job, &act);
+        if (BGCOPY_SUCCEEDED(hr)) {
+            hr = job_add(job, in);
+        }
+        bgcopy__sys_act_end(&act);
         bgcopy__svc_wr_hr(out, hr);
         break;
     case BGCOPY__OP_ENUM_FILES: {
@@ -1914,6 +1934,10 @@ int bgcopy__svc_server_run(const struct bgcopy__svc_server_options *o)
     if (o->system && s->uid != 0) {
         report(o->ready_fd, "ERROR %08X fatal the system-wide service must run as root",
                (unsigned)BGCOPY_E_ACCESSDENIED);
+        goto out;
+    }
+    if (o->system && BGCOPY_FAILED(hr = bgcopy__sys_act_as_owners())) {
+        report(o->ready_fd, "ERROR %08X fatal cannot act as the jobs' owners", (unsigned)hr);
         goto out;
     }
     if (o->system) {

@@ -22,7 +22,9 @@
  *   - SIGKILL of the service: the next call starts a new one transparently;
  *   - a second instance for the same socket refuses to start; an idle service exits;
  *   - identity: a system-wide root service and a client run as `nobody` (setpriv) that cannot
- *     see or touch root's job, nor enumerate all users (skipped unless root with setpriv);
+ *     see or touch root's job, nor enumerate all users, whose files are created as nobody,
+ *     who cannot write where nobody may not nor read what nobody may not, and whose command
+ *     line runs as nobody (skipped unless root with setpriv);
  *   - a scripted fake service pins the client's side: a call in flight when the service goes
  *     is RPC_E_DISCONNECTED, a getter is sent again after a transparent reconnect that
  *     re-resolves the handle by job GUID.
@@ -141,6 +143,19 @@ static int wait_count(struct waiter *w, const int *v, int target)
     }
     pthread_mutex_unlock(&w->m);
     return *v >= target;
+}
+
+/* Waits until JobTransferred or JobError came. */
+static int wait_either(struct waiter *w)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += DEADLINE_S;
+    pthread_mutex_lock(&w->m);
+    while (w->transferred + w->errors == 0 && pthread_cond_timedwait(&w->c, &w->m, &ts) == 0) {
+    }
+    pthread_mutex_unlock(&w->m);
+    return w->transferred + w->errors > 0;
 }
 
 static bgcopy_hr on_transferred(bgcopy_job *job, void *user)
@@ -1228,26 +1243,34 @@ static int have_setpriv(void)
     return access("/usr/bin/setpriv", X_OK) == 0 && getpwnam("nobody") != NULL;
 }
 
-/* Root runs bgcopyd --system on a socket in a directory every user can reach; root's job is
- * invisible and untouchable for a client running as nobody. */
+/* Root runs bgcopyd --system on a socket in a directory every user can reach. A client running
+ * as nobody: cannot see or touch root's job nor enumerate all users; its downloads are created,
+ * renamed and owned as nobody; it cannot add a file into a directory only root may write, nor
+ * read a source only root may read; its command line runs as nobody. Root sees both users'
+ * jobs. */
 static void test_uid_isolation_system_service(void **state)
 {
     static const char *const prefix[] = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
                                          "--clear-groups", NULL};
     char sysdir[] = "/tmp/bgcopy-sys-XXXXXX", sock[128], statedir[600], cmd[2000], line[600];
-    char text[BGCOPY_GUID_STRING_SIZE], pidline[64];
-    const char *args[] = {"child-nobody", sock, text, NULL};
+    char text[BGCOPY_GUID_STRING_SIZE], pidline[64], path[256], fifo[256];
+    const char *args[] = {"child-nobody", sock, text, sysdir, NULL};
     const char *prog = getenv("BGCOPY_SERVICE_PROGRAM");
     bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
     bgcopy_manager *mgr = NULL;
     bgcopy_job *job, *theirs = NULL;
     bgcopy_job_enum *en = NULL;
     bgcopy_guid id, their_id;
+    struct passwd *nobody = getpwnam("nobody");
     struct child ch;
-    FILE *p;
+    struct stat st;
+    struct pollfd p;
+    FILE *pp;
     long spid = -1;
     uint32_t n = 0;
     char *owner = NULL;
+    int fd;
+    ssize_t got;
 
     SERVICE_ONLY();
     if (geteuid() != 0 || !have_setpriv()) {
@@ -1255,16 +1278,33 @@ static void test_uid_isolation_system_service(void **state)
     }
     assert_non_null(mkdtemp(sysdir));
     assert_int_equal(0, chmod(sysdir, 0755));
+    snprintf(path, sizeof(path), "%s/src.bin", sysdir);
+    write_file(path, 700000);
+    assert_int_equal(0, chmod(path, 0644));
+    snprintf(path, sizeof(path), "%s/secret.bin", sysdir);
+    write_file(path, 1000);
+    assert_int_equal(0, chmod(path, 0600));
+    snprintf(path, sizeof(path), "%s/rootonly", sysdir);
+    assert_int_equal(0, mkdir(path, 0755));
+    snprintf(path, sizeof(path), "%s/nobody", sysdir);
+    assert_int_equal(0, mkdir(path, 0755));
+    assert_int_equal(0, chown(path, nobody->pw_uid, nobody->pw_gid));
+    snprintf(fifo, sizeof(fifo), "%s/nobody/cmd.fifo", sysdir);
+    assert_int_equal(0, mkfifo(fifo, 0600));
+    assert_int_equal(0, chown(fifo, nobody->pw_uid, nobody->pw_gid));
+    fd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(fd >= 0);
+
     snprintf(sock, sizeof(sock), "%s/bgcopyd.sock", sysdir);
     path_in(statedir, sizeof(statedir), "system-state");
     snprintf(cmd, sizeof(cmd),
              "'%s' --system --socket '%s' --state-dir '%s' --idle-timeout 0 --ready-fd 3 "
              "3>&1 >/dev/null 2>>'%s/system.log'",
              prog, sock, statedir, dir);
-    p = popen(cmd, "r");
-    assert_non_null(p);
-    assert_non_null(fgets(pidline, sizeof(pidline), p));
-    pclose(p);
+    pp = popen(cmd, "r");
+    assert_non_null(pp);
+    assert_non_null(fgets(pidline, sizeof(pidline), pp));
+    pclose(pp);
     assert_int_equal(1, sscanf(pidline, "READY %ld", &spid));
 
     o.engine = BGCOPY_ENGINE_SERVICE;
@@ -1279,10 +1319,32 @@ static void test_uid_isolation_system_service(void **state)
     child_line(&ch, line, sizeof(line));
     assert_string_equal("nobody", line); /* the identity the service gave it */
     child_line(&ch, line, sizeof(line));
-    assert_hr(BGCOPY_S_OK, bgcopy_guid_from_string(line, &their_id));
+    assert_string_equal("isolated", line);
     child_line(&ch, line, sizeof(line));
-    assert_string_equal("done", line);
+    assert_string_equal("copied", line);
+    child_line(&ch, line, sizeof(line));
+    assert_string_equal("denied", line);
+    child_line(&ch, line, sizeof(line));
+    assert_string_equal("unreadable", line);
+    child_line(&ch, line, sizeof(line));
+    assert_hr(BGCOPY_S_OK, bgcopy_guid_from_string(line, &their_id));
     assert_int_equal(0, child_wait(&ch));
+
+    /* nobody's download: created and renamed as nobody. */
+    snprintf(path, sizeof(path), "%s/nobody/out.bin", sysdir);
+    assert_int_equal(0, stat(path, &st));
+    assert_int_equal(nobody->pw_uid, st.st_uid);
+    assert_int_equal(700000, st.st_size);
+    /* Its command line (job their_id, TRANSFERRED) ran as nobody. */
+    p.fd = fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    assert_int_equal(1, poll(&p, 1, DEADLINE_S * 1000));
+    got = read(fd, line, sizeof(line) - 1);
+    assert_true(got > 0);
+    line[got] = '\0';
+    assert_int_equal((long)nobody->pw_uid, strtol(line, NULL, 10));
+    close(fd);
 
     /* Root (an administrator) sees both users' jobs and may open nobody's. */
     assert_hr(BGCOPY_S_OK, bgcopy_manager_enum_jobs(mgr, BGCOPY_JOB_ENUM_ALL_USERS, &en));
@@ -1293,7 +1355,8 @@ static void test_uid_isolation_system_service(void **state)
     assert_hr(BGCOPY_S_OK, bgcopy_job_get_owner(theirs, &owner));
     assert_string_equal("nobody", owner);
     bgcopy_free(owner);
-    assert_hr(BGCOPY_S_OK, bgcopy_job_cancel(theirs));
+    assert_int_equal(BGCOPY_JOB_STATE_TRANSFERRED, state_of(theirs));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_cancel(theirs)); /* its temp file removed as nobody */
     bgcopy_job_release(theirs);
     assert_hr(BGCOPY_S_OK, bgcopy_job_get_display_name(job, &owner));
     assert_string_equal("root's job", owner); /* untouched */
@@ -1308,16 +1371,27 @@ static void test_uid_isolation_system_service(void **state)
     assert_int_equal(0, system(cmd));
 }
 
-/* As nobody: root's job is BG_E_NOT_FOUND, all users' enumeration E_ACCESSDENIED, its own
- * enumeration empty, claiming root's identity E_ACCESSDENIED; its own job is nobody's. */
-static int child_nobody(const char *sock, const char *root_job)
+/* Waits for JobTransferred or JobError of a job in the nobody child. */
+static int child_transfer(bgcopy_job *job, struct waiter *w)
+{
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+
+    cb.job_transferred = on_transferred;
+    cb.job_error = on_error;
+    return bgcopy_job_set_notify_callbacks(job, &cb, w) == BGCOPY_S_OK &&
+           bgcopy_job_resume(job) == BGCOPY_S_OK && wait_either(w);
+}
+
+/* As nobody (see test_uid_isolation_system_service); prints a line per step. */
+static int child_nobody(const char *sock, const char *root_job, const char *sysdir)
 {
     bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
     bgcopy_manager *mgr = NULL, *fake = NULL;
     bgcopy_job *job = NULL;
     bgcopy_job_enum *en = NULL;
     bgcopy_guid id;
-    char text[BGCOPY_GUID_STRING_SIZE];
+    struct waiter w;
+    char text[BGCOPY_GUID_STRING_SIZE], src[300], dst[300], params[700];
     uint32_t n = 99;
 
     o.engine = BGCOPY_ENGINE_SERVICE;
@@ -1328,6 +1402,7 @@ static int child_nobody(const char *sock, const char *root_job)
         return 2;
     }
     printf("%s\n", bgcopy_manager_user(mgr));
+    fflush(stdout);
     if (bgcopy_guid_from_string(root_job, &id) != BGCOPY_S_OK ||
         bgcopy_manager_get_job(mgr, &id, &job) != BGCOPY_E_NOT_FOUND || job != NULL) {
         return 3;
@@ -1347,12 +1422,64 @@ static int child_nobody(const char *sock, const char *root_job)
     if (bgcopy_manager_open(&o, &fake) != BGCOPY_E_ACCESSDENIED) {
         return 6;
     }
-    if (bgcopy_manager_create_job(mgr, "nobody's job", BGCOPY_JOB_TYPE_DOWNLOAD, &id, &job) !=
-        BGCOPY_S_OK) {
+    printf("isolated\n");
+    fflush(stdout);
+
+    /* A download into nobody's directory. */
+    waiter_init(&w);
+    snprintf(src, sizeof(src), "%s/src.bin", sysdir);
+    snprintf(dst, sizeof(dst), "%s/nobody/out.bin", sysdir);
+    if (bgcopy_manager_create_job(mgr, "copy", BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job) !=
+            BGCOPY_S_OK ||
+        bgcopy_job_add_file(job, src, dst) != BGCOPY_S_OK || !child_transfer(job, &w) ||
+        w.transferred != 1 || bgcopy_job_complete(job) != BGCOPY_S_OK) {
         return 7;
     }
+    bgcopy_job_release(job);
+    printf("copied\n");
+    fflush(stdout);
+
+    /* A directory only root may write: refused for nobody. */
+    snprintf(dst, sizeof(dst), "%s/rootonly/x.bin", sysdir);
+    if (bgcopy_manager_create_job(mgr, "denied", BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job) !=
+            BGCOPY_S_OK ||
+        bgcopy_job_add_file(job, src, dst) != BGCOPY_E_ACCESSDENIED ||
+        bgcopy_job_cancel(job) != BGCOPY_S_OK) {
+        return 8;
+    }
+    bgcopy_job_release(job);
+    printf("denied\n");
+    fflush(stdout);
+
+    /* A source only root may read: the transfer fails as it would for nobody in-process. */
+    waiter_init(&w);
+    snprintf(src, sizeof(src), "%s/secret.bin", sysdir);
+    snprintf(dst, sizeof(dst), "%s/nobody/secret.bin", sysdir);
+    if (bgcopy_manager_create_job(mgr, "secret", BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job) !=
+            BGCOPY_S_OK ||
+        bgcopy_job_add_file(job, src, dst) != BGCOPY_S_OK || !child_transfer(job, &w) ||
+        w.errors != 1 || w.error_code != BGCOPY_E_ACCESSDENIED ||
+        w.error_context != BGCOPY_ERROR_CONTEXT_REMOTE_FILE ||
+        bgcopy_job_cancel(job) != BGCOPY_S_OK || access(dst, F_OK) == 0) {
+        return 9;
+    }
+    bgcopy_job_release(job);
+    printf("unreadable\n");
+    fflush(stdout);
+
+    /* A command line (no callbacks): it writes its uid into the FIFO the parent reads. */
+    snprintf(src, sizeof(src), "%s/src.bin", sysdir);
+    snprintf(dst, sizeof(dst), "%s/nobody/cmd.bin", sysdir);
+    snprintf(params, sizeof(params), "/bin/sh -c \"id -u > %s/nobody/cmd.fifo\"", sysdir);
+    if (bgcopy_manager_create_job(mgr, "nobody's job", BGCOPY_JOB_TYPE_DOWNLOAD, &id, &job) !=
+            BGCOPY_S_OK ||
+        bgcopy_job_add_file(job, src, dst) != BGCOPY_S_OK ||
+        bgcopy_job_set_notify_cmd_line(job, "/bin/sh", params) != BGCOPY_S_OK ||
+        bgcopy_job_resume(job) != BGCOPY_S_OK) {
+        return 10;
+    }
     bgcopy_guid_to_string(&id, text);
-    printf("%s\ndone\n", text);
+    printf("%s\n", text);
     bgcopy_job_release(job);
     bgcopy_manager_close(mgr);
     return 0;
@@ -1555,8 +1682,8 @@ static int child_main(int argc, char **argv)
     if (strcmp(argv[1], "child-vanish") == 0 && argc == 3) {
         return child_vanish(argv[2]);
     }
-    if (strcmp(argv[1], "child-nobody") == 0 && argc == 4) {
-        return child_nobody(argv[2], argv[3]);
+    if (strcmp(argv[1], "child-nobody") == 0 && argc == 5) {
+        return child_nobody(argv[2], argv[3], argv[4]);
     }
     return 64;
 }

@@ -17,6 +17,7 @@
  *   names.c      URL and local-name validation
  *   cmdline.c    splitting a Windows command line into argv
  *   util.c       strings, GUIDs, FILETIME, enum names
+ *   store.c      the SQLite job store of a state directory (persistence)
  *
  * Locking: one mutex per engine (engine->lock) guards every engine, job and
  * file field. Public calls take it; the runner thread takes it to run due
@@ -56,6 +57,8 @@
 #define BGCOPY__DEFAULT_NOTIFY_IN_FLIGHT       4u
 #define BGCOPY__DEFAULT_HTTP_STALL             60u /* s without a byte: ERROR_WINHTTP_TIMEOUT */
 #define BGCOPY__DEFAULT_MIN_NOTIFY_INTERVAL_MS 500u
+#define BGCOPY__DEFAULT_CHECKPOINT_BYTES       (8ULL * 1024 * 1024)
+#define BGCOPY__DEFAULT_CHECKPOINT_MS          2000u
 #define BGCOPY__MAX_RANGE_REQUEST              (2ULL * 1024 * 1024 * 1024) /* 2 GiB per GET */
 #define BGCOPY__US                             1000000LL
 #define BGCOPY__NOTIFIER_THREADS               8 /* notification pool of a real-mode engine */
@@ -97,6 +100,7 @@ struct bgcopy_error {
     bgcopy_error_context context;
     bgcopy_hr code;
     const char *protocol; /* "http", "file" or NULL */
+    void *impl;           /* native engine: its IBackgroundCopyError (job, file unused) */
 };
 
 struct bgcopy_job_enum {
@@ -157,7 +161,25 @@ struct bgcopy__engine_ops {
 
     void (*error_release)(bgcopy_error *err);
     bgcopy_hr (*error_get_file)(bgcopy_error *err, bgcopy_file **file);
+
+    /* Optional entries: NULL makes api.c take the generic path named. */
+    /* Fills only the field of *info at byte offset `field` (offsetof(struct bgcopy__job_info,
+     * ...)): for an engine where each property costs a call of its own (native). An engine sets
+     * get_info or this, not both. */
+    bgcopy_hr (*get_info_field)(bgcopy_job *job, size_t field, struct bgcopy__job_info *info);
+    /* An error object's texts (which: BGCOPY__ERR_TEXT_*); NULL: api.c derives them from the
+     * object's code, context and protocol fields. */
+    bgcopy_hr (*error_get_text)(bgcopy_error *err, int which, uint32_t language_id, char **text);
+    /* IBackgroundCopyManager::GetErrorDescription; NULL: bgcopy_hr_message(). */
+    bgcopy_hr (*describe_hr)(bgcopy_manager *mgr, bgcopy_hr hr, uint32_t language_id, char **text);
+    /* 1: the engine is the real BITS, which judges remote and local names and notification
+     * command lines itself (drive letters, UNC names); api.c then checks only that they are
+     * not NULL, and leaves the rest to it. */
+    int os_checks_names;
 };
+
+/* Texts of an error object for error_get_text. */
+enum { BGCOPY__ERR_TEXT_DESCRIPTION = 1, BGCOPY__ERR_TEXT_CONTEXT, BGCOPY__ERR_TEXT_PROTOCOL };
 
 /* Everything scalar about a job, read in one locked step. */
 struct bgcopy__job_info {
@@ -339,6 +361,7 @@ struct emu_file {
     int transferred_notified;
     uint32_t entity_changes; /* restarts because the entity changed between HEAD and GET,
                                 with no byte written since (transfer.c) */
+    uint64_t saved_bytes;    /* bytes_transferred at the last store write (store.c) */
 };
 
 struct emu_cred {
@@ -442,6 +465,12 @@ struct emu_job {
     int64_t last_mod_us;
     bgcopy__timer mod_timer;
     int file_notify_busy; /* a FileTransferred of this job is in flight */
+
+    /* store (store.c) */
+    uint64_t store_seq;  /* creation order in the store; 0: not stored */
+    int completing;      /* Complete is renaming files (rolled forward after a crash) */
+    uint64_t ckpt_bytes; /* bytes received since the last checkpoint */
+    int64_t ckpt_us;     /* engine time of the last checkpoint */
 };
 
 /* A named notification handler registered by a manager (the counterpart of
@@ -505,6 +534,13 @@ struct bgcopy__engine {
     uint32_t notify_max_in_flight;
     uint32_t http_stall_timeout; /* seconds without a byte before a request times out */
 
+    /* persistence: NULL for an engine without a store */
+    struct bgcopy__store *store;
+    uint64_t checkpoint_bytes;
+    uint32_t checkpoint_ms;
+    char *state_key;                      /* resolved state directory or ":memory:" (real) */
+    struct bgcopy__engine *registry_next; /* real engines of this process, by state_key */
+
     /* jobs, oldest first */
     struct emu_job *jobs_head, *jobs_tail;
     uint32_t job_count; /* non-final jobs */
@@ -544,10 +580,13 @@ struct bgcopy__engine {
 
 /* ---- engine.c ---------------------------------------------------------------- */
 
+/* A new engine. state_dir: the directory of its store (created if missing), or NULL for
+ * none. Errors in *hr: those of bgcopy_manager_open. */
 struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struct bgcopy_sim *sim,
-                                          bgcopy_hr *hr);
-/* The process-wide real-mode engine (created on first use), with a new
- * reference. */
+                                          const char *state_dir, bgcopy_hr *hr);
+/* The real-mode engine of the state directory o names (see bgcopy_manager_options.state_dir),
+ * created and loaded on first use, shared by every manager of this process that names the
+ * same directory; with a new reference. */
 struct bgcopy__engine *bgcopy__engine_shared(const bgcopy_manager_options *o, bgcopy_hr *hr);
 void bgcopy__engine_retain(struct bgcopy__engine *e);
 void bgcopy__engine_release(struct bgcopy__engine *e);
@@ -568,6 +607,16 @@ extern const struct bgcopy__engine_ops bgcopy__emu_ops;
 /* Sets the text bgcopy_manager_open_detail returns on the calling thread
  * (truncated to 511 bytes; NULL clears it). */
 void bgcopy__set_open_detail(const char *text);
+
+#ifdef _WIN32
+/* backend-win/native.c: opens a manager on the system's BITS (the native engine). o has been
+ * checked for its size and engine. Errors: E_INVALIDARG (o->sim or o->user set: the native
+ * engine has no simulation and acts as the calling user only), the HRESULT of
+ * CoIncrementMTAUsage or CoCreateInstance (0x80070422 when the BITS service is disabled),
+ * E_OUTOFMEMORY. */
+bgcopy_hr bgcopy__native_open(const bgcopy_manager_options *o, bgcopy_manager **out);
+#define BGCOPY__HAVE_NATIVE 1
+#endif
 
 /* ---- statemachine.c ----------------------------------------------------------- */
 
@@ -618,9 +667,54 @@ bgcopy_hr bgcopy__job_error_object(struct emu_job *job, bgcopy_error **out);
  * holds it). */
 void bgcopy__job_leave_engine(struct emu_job *job);
 void bgcopy__job_progress(const struct emu_job *job, bgcopy_job_progress *p);
+/* A job with CreateJob's defaults for owner, not yet in the engine; NULL when out of
+ * memory. Lock held. */
+struct emu_job *bgcopy__job_alloc(struct bgcopy__engine *e, const char *owner, const char *name);
+/* Links job at the end of the engine's list and counts it for its owner. */
+void bgcopy__job_attach(struct emu_job *job);
+/* Frees a job that was never attached (timers disarmed by the caller). */
+void bgcopy__job_free_unattached(struct emu_job *job);
+/* A file of job with no names yet (bytes and size unknown); NULL when out of memory. */
+struct emu_file *bgcopy__file_alloc(struct emu_job *job);
+void bgcopy__file_free(struct emu_file *f);
+/* Grows job->files so that `more` files fit. Errors: E_OUTOFMEMORY. */
+bgcopy_hr bgcopy__job_reserve_files(struct emu_job *job, uint32_t more);
 /* Replaces the last path component of temp (a "BIT????.tmp" name, absolute
  * path) with a fresh random BIT<4 upper-case hex>.tmp of the same length. */
 void bgcopy__temp_name_draw(char *temp);
+
+/* ---- store.c -------------------------------------------------------------------- */
+
+struct bgcopy__store;
+/* 1 when this build has a store (core/store.c); 0 in builds without SQLite
+ * (platform/win/store-none.c), where every state directory means BGCOPY_STATE_MEMORY. */
+int bgcopy__store_available(void);
+/* Opens (creating, migrating) the store of directory dir, which exists, and takes its
+ * engine lock. On failure bgcopy_manager_open_detail names the file; errors:
+ * BG_E_DATABASE_CORRUPT, HRESULT_FROM_WIN32(ERROR_INVALID_DATA) (another program's
+ * database), HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH) (newer schema),
+ * HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING) (lock held elsewhere), file errors. */
+bgcopy_hr bgcopy__store_open(const char *dir, struct bgcopy__store **out);
+void bgcopy__store_close(struct bgcopy__store *s);
+/* Loads every stored job into e (lock held, before the engine runs) and repairs what a
+ * crash left: temp files trimmed to their checkpoint (a missing or shorter one restarts its
+ * file), interrupted Completes finished, jobs past the inactivity timeout cancelled with
+ * their temp files, CONNECTING / TRANSFERRING jobs QUEUED, timers re-armed from their wall
+ * stamps. Errors: BG_E_DATABASE_CORRUPT for a damaged record (nothing is changed then). */
+bgcopy_hr bgcopy__store_load(struct bgcopy__engine *e);
+/* Writes job, its files and credentials in one transaction (a job in a final state is
+ * deleted instead). No-op without a store. Lock held. Errors: disk and database HRESULTs;
+ * the store keeps its previous content then. */
+bgcopy_hr bgcopy__store_save(struct emu_job *job);
+/* Writes job when a file's progress moved since the last write (what a shutdown keeps). */
+bgcopy_hr bgcopy__store_save_progress(struct emu_job *job);
+/* Writes job's row and one file's row (temp name and progress). Lock held. */
+bgcopy_hr bgcopy__store_save_file(struct emu_job *job, struct emu_file *f);
+/* len bytes of f arrived: writes a checkpoint when the engine's byte or time threshold
+ * is reached. Lock held. */
+void bgcopy__store_progress(struct emu_job *job, struct emu_file *f, uint64_t len);
+/* Deletes job from the store (after its temp files were renamed or deleted). */
+bgcopy_hr bgcopy__store_forget(struct emu_job *job);
 
 /* ---- sched.c -------------------------------------------------------------------- */
 
@@ -734,6 +828,8 @@ bgcopy_hr bgcopy__svc_open(const bgcopy_manager_options *o, bgcopy_manager **out
 struct bgcopy__engine *bgcopy__sim_engine(struct bgcopy_sim *sim, const bgcopy_manager_options *o,
                                           bgcopy_hr *hr);
 struct bgcopy__transport *bgcopy__sim_transport(struct bgcopy_sim *sim);
+/* Wall-clock time at the simulation's virtual time 0 (Unix microseconds). */
+int64_t bgcopy__sim_wall_origin(const struct bgcopy_sim *sim);
 /* Consumes the busy time set by bgcopy_sim_callback_busy (0 if none). */
 double bgcopy__sim_take_busy(struct bgcopy_sim *sim);
 

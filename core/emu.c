@@ -218,6 +218,9 @@ void bgcopy__job_apply(struct emu_job *job, bgcopy__job_event ev)
         job->owed_error = 0;
     if (job->state == BGCOPY_JOB_STATE_QUEUED || bgcopy__job_state_is_active(from))
         bgcopy__engine_kick(e);
+    /* Every state change is persisted (a final state deletes the job's rows). A failed
+     * write is retried by the next save, which writes the whole job. */
+    (void)bgcopy__store_save(job);
 }
 
 void bgcopy__job_progress(const struct emu_job *job, bgcopy_job_progress *p)
@@ -265,6 +268,62 @@ static bgcopy_job *handle_out(struct emu_job *job)
     return &job->handle;
 }
 
+struct emu_job *bgcopy__job_alloc(struct bgcopy__engine *e, const char *owner, const char *name)
+{
+    struct emu_job *job = bgcopy__calloc(1, sizeof(*job));
+
+    if (job == NULL)
+        return NULL;
+    job->user = bgcopy__user_get(e, owner);
+    if (job->user == NULL || (job->name = bgcopy__strdup(name)) == NULL ||
+        (job->owner = bgcopy__strdup(owner)) == NULL) {
+        free_job(job);
+        return NULL;
+    }
+    job->handle.ops = &bgcopy__emu_ops;
+    job->handle.impl = job;
+    job->engine = e;
+    job->type = BGCOPY_JOB_TYPE_DOWNLOAD;
+    job->state = BGCOPY_JOB_STATE_SUSPENDED;
+    job->priority = BGCOPY_JOB_PRIORITY_NORMAL;
+    job->notify_flags = BGCOPY_NOTIFY_JOB_TRANSFERRED | BGCOPY_NOTIFY_JOB_ERROR;
+    job->retry_delay = BGCOPY__DEFAULT_RETRY_DELAY;
+    job->no_progress_timeout = BGCOPY__DEFAULT_NO_PROGRESS;
+    job->max_download_time = e->max_download_policy;
+    job->proxy_usage = BGCOPY_PROXY_USAGE_PRECONFIG;
+    job->cost_flags = BGCOPY_COST_STATE_TRANSFER_ALWAYS;
+    job->min_notify_interval_ms = BGCOPY__DEFAULT_MIN_NOTIFY_INTERVAL_MS;
+    job->creation_time = job->modification_time = bgcopy__engine_filetime(e);
+    job->active_since_us = -1;
+    /* No temp file open yet. (calloc left 0 here, so cancelling a job that never started
+     * closed descriptor 0 - found by fuzz/api_sequence_fuzzer.c.) */
+    job->xfer_fd = -1;
+    bgcopy__job_clear_error(job);
+    bgcopy__timers_init(job);
+    bgcopy__notify_init(job);
+    return job;
+}
+
+void bgcopy__job_free_unattached(struct emu_job *job)
+{
+    free_job(job);
+}
+
+void bgcopy__job_attach(struct emu_job *job)
+{
+    struct bgcopy__engine *e = job->engine;
+
+    job->in_engine = 1;
+    job->prev = e->jobs_tail;
+    if (e->jobs_tail)
+        e->jobs_tail->next = job;
+    else
+        e->jobs_head = job;
+    e->jobs_tail = job;
+    job->user->job_count++;
+    e->job_count++;
+}
+
 static bgcopy_hr emu_create_job(bgcopy_manager *mgr, const char *name, bgcopy_job_type type,
                                 bgcopy_guid *id, bgcopy_job **out)
 {
@@ -287,49 +346,25 @@ static bgcopy_hr emu_create_job(bgcopy_manager *mgr, const char *name, bgcopy_jo
         hr = BGCOPY_E_TOO_MANY_JOBS_PER_MACHINE;
         goto out;
     }
-    job = bgcopy__calloc(1, sizeof(*job));
-    if (job == NULL || BGCOPY_FAILED(hr = bgcopy__new_guid(&job->id)) ||
-        (job->name = bgcopy__strdup(name)) == NULL ||
-        (job->owner = bgcopy__strdup(mgr->user)) == NULL) {
-        if (job)
-            free_job(job);
-        hr = BGCOPY_FAILED(hr) ? hr : BGCOPY_E_OUTOFMEMORY;
+    job = bgcopy__job_alloc(e, mgr->user, name);
+    if (job == NULL) {
+        hr = BGCOPY_E_OUTOFMEMORY;
         goto out;
     }
-    job->handle.ops = &bgcopy__emu_ops;
-    job->handle.impl = job;
-    job->engine = e;
+    if (BGCOPY_FAILED(hr = bgcopy__new_guid(&job->id))) {
+        free_job(job);
+        goto out;
+    }
     job->type = type;
-    job->state = BGCOPY_JOB_STATE_SUSPENDED;
-    job->priority = BGCOPY_JOB_PRIORITY_NORMAL;
-    job->user = user;
     job->owner_admin = mgr->is_admin;
-    job->notify_flags = BGCOPY_NOTIFY_JOB_TRANSFERRED | BGCOPY_NOTIFY_JOB_ERROR;
-    job->retry_delay = BGCOPY__DEFAULT_RETRY_DELAY;
-    job->no_progress_timeout = BGCOPY__DEFAULT_NO_PROGRESS;
-    job->max_download_time = e->max_download_policy;
-    job->proxy_usage = BGCOPY_PROXY_USAGE_PRECONFIG;
-    job->cost_flags = BGCOPY_COST_STATE_TRANSFER_ALWAYS;
-    job->min_notify_interval_ms = BGCOPY__DEFAULT_MIN_NOTIFY_INTERVAL_MS;
-    job->creation_time = job->modification_time = bgcopy__engine_filetime(e);
-    job->active_since_us = -1;
-    /* No temp file open yet. (calloc left 0 here, so cancelling a job that never started
-     * closed descriptor 0 - found by fuzz/api_sequence_fuzzer.c.) */
-    job->xfer_fd = -1;
-    bgcopy__job_clear_error(job);
-    bgcopy__timers_init(job);
-    bgcopy__notify_init(job);
-
-    job->in_engine = 1;
-    job->prev = e->jobs_tail;
-    if (e->jobs_tail)
-        e->jobs_tail->next = job;
-    else
-        e->jobs_head = job;
-    e->jobs_tail = job;
-    user->job_count++;
-    e->job_count++;
     bgcopy__timers_activity(job);
+    /* CreateJob returns S_OK only once the job is in the store. */
+    if (BGCOPY_FAILED(hr = bgcopy__store_save(job))) {
+        bgcopy__timers_stop_all(job);
+        free_job(job);
+        goto out;
+    }
+    bgcopy__job_attach(job);
 
     if (id)
         *id = job->id;
@@ -498,23 +533,54 @@ static char *temp_name_for(const char *local)
     return p;
 }
 
-static struct emu_file *new_file(struct emu_job *job, const bgcopy_file_info *info,
-                                 uint32_t range_count, const bgcopy_file_range *ranges)
+struct emu_file *bgcopy__file_alloc(struct emu_job *job)
 {
     struct emu_file *f = bgcopy__calloc(1, sizeof(*f));
-    uint32_t i;
 
     if (f == NULL)
         return NULL;
     f->handle.ops = &bgcopy__emu_ops;
     f->handle.impl = f;
     f->job = job;
-    f->remote = bgcopy__strdup(info->remote_name);
-    f->local = bgcopy__strdup(info->local_name);
-    f->temp = f->local ? temp_name_for(f->local) : NULL;
     f->bytes_total = BGCOPY_SIZE_UNKNOWN;
     f->remote_size = BGCOPY_SIZE_UNKNOWN;
     f->remote_mtime_us = INT64_MIN;
+    return f;
+}
+
+void bgcopy__file_free(struct emu_file *f)
+{
+    free_file(f);
+}
+
+bgcopy_hr bgcopy__job_reserve_files(struct emu_job *job, uint32_t more)
+{
+    uint32_t cap = job->file_cap ? job->file_cap : 4;
+    struct emu_file **nf;
+
+    if (job->file_count + more <= job->file_cap)
+        return BGCOPY_S_OK;
+    while (cap < job->file_count + more)
+        cap *= 2;
+    nf = realloc(job->files, cap * sizeof(*nf));
+    if (nf == NULL)
+        return BGCOPY_E_OUTOFMEMORY;
+    job->files = nf;
+    job->file_cap = cap;
+    return BGCOPY_S_OK;
+}
+
+static struct emu_file *new_file(struct emu_job *job, const bgcopy_file_info *info,
+                                 uint32_t range_count, const bgcopy_file_range *ranges)
+{
+    struct emu_file *f = bgcopy__file_alloc(job);
+    uint32_t i;
+
+    if (f == NULL)
+        return NULL;
+    f->remote = bgcopy__strdup(info->remote_name);
+    f->local = bgcopy__strdup(info->local_name);
+    f->temp = f->local ? temp_name_for(f->local) : NULL;
     if (range_count) {
         f->ranges = malloc(range_count * sizeof(*ranges));
         if (f->ranges) {
@@ -579,19 +645,8 @@ static bgcopy_hr emu_add_files(bgcopy_job *h, uint32_t count, const bgcopy_file_
     }
     if (count == 0)
         goto out;
-    if (job->file_count + count > job->file_cap) {
-        uint32_t cap = job->file_cap ? job->file_cap : 4;
-        struct emu_file **nf;
-        while (cap < job->file_count + count)
-            cap *= 2;
-        nf = realloc(job->files, cap * sizeof(*nf));
-        if (nf == NULL) {
-            hr = BGCOPY_E_OUTOFMEMORY;
-            goto out;
-        }
-        job->files = nf;
-        job->file_cap = cap;
-    }
+    if (BGCOPY_FAILED(hr = bgcopy__job_reserve_files(job, count)))
+        goto out;
     added = bgcopy__calloc(count, sizeof(*added));
     if (added == NULL) {
         hr = BGCOPY_E_OUTOFMEMORY;
@@ -608,8 +663,13 @@ static bgcopy_hr emu_add_files(bgcopy_job *h, uint32_t count, const bgcopy_file_
         added[i]->index = job->file_count;
         job->files[job->file_count++] = added[i];
     }
-    n = 0; /* now owned by the job */
     bgcopy__job_touch(job);
+    /* AddFile returns S_OK only once the files are in the store. */
+    if (BGCOPY_FAILED(hr = bgcopy__store_save(job))) {
+        job->file_count -= count;
+        goto out;
+    }
+    n = 0; /* now owned by the job */
     bgcopy__notify_modified(job);
 out:
     for (i = 0; i < n; i++)
@@ -706,6 +766,7 @@ static bgcopy_hr emu_replace_remote_prefix(bgcopy_job *h, const char *old_prefix
          * file only if size or date differ (reference §8.4). */
     }
     bgcopy__job_touch(job);
+    (void)bgcopy__store_save(job);
     bgcopy__notify_modified(job);
 out:
     if (names)
@@ -876,6 +937,12 @@ static bgcopy_hr emu_complete(bgcopy_job *h)
     }
     if (bgcopy__job_state_is_active(job->state))
         bgcopy__job_apply(job, BGCOPY__EV_PREEMPT);
+    /* Write-ahead: a crash while files are being renamed is finished at the next open. */
+    job->completing = 1;
+    if (BGCOPY_FAILED(hr = bgcopy__store_save(job))) {
+        job->completing = 0;
+        goto out;
+    }
     for (i = 0; i < job->file_count; i++) {
         struct emu_file *f = job->files[i];
         if (!f->transferred) {
@@ -887,7 +954,9 @@ static bgcopy_hr emu_complete(bgcopy_job *h)
         hr = commit_file(f);
         if (BGCOPY_FAILED(hr)) {
             /* The job stays; files renamed so far report completed. */
+            job->completing = 0;
             bgcopy__job_touch(job);
+            (void)bgcopy__store_save(job);
             goto out;
         }
     }
@@ -1203,6 +1272,7 @@ static bgcopy_hr emu_set_property(bgcopy_job *h, int which, const struct bgcopy_
     }
     if (BGCOPY_SUCCEEDED(hr)) {
         bgcopy__job_touch(job);
+        (void)bgcopy__store_save(job);
         bgcopy__notify_modified(job);
     }
 out:
@@ -1332,6 +1402,8 @@ static bgcopy_hr emu_file_set_remote_name(bgcopy_file *h, const char *url)
     if (f->transferred) {
         /* Completed files are never re-fetched: the new name is recorded. */
         hr = replace_string(&f->remote, url);
+        if (BGCOPY_SUCCEEDED(hr))
+            (void)bgcopy__store_save(job);
         goto out;
     }
     copy = bgcopy__strdup(url);
@@ -1346,6 +1418,7 @@ static bgcopy_hr emu_file_set_remote_name(bgcopy_file *h, const char *url)
     /* The next attempt compares size and date with what was seen before and
      * restarts the file only if they differ (reference §8.4). */
     bgcopy__job_touch(job);
+    (void)bgcopy__store_save(job);
     bgcopy__notify_modified(job);
 out:
     UNLOCK(e);

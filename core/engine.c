@@ -12,6 +12,7 @@
  * application holds keep it alive; when the count reaches zero the threads
  * are stopped and everything is freed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -312,6 +313,9 @@ static void engine_free(struct bgcopy__engine *e)
          * aborted flag under the lock. */
         bgcopy__mutex_lock(e->lock);
         bgcopy__transfer_abort(j);
+        /* A last checkpoint: the next engine continues from here. (Everything else was
+         * written when it changed.) */
+        (void)bgcopy__store_save_progress(j);
         bgcopy__mutex_unlock(e->lock);
         bgcopy__timers_stop_all(j);
         j->in_engine = 0;
@@ -332,12 +336,14 @@ static void engine_free(struct bgcopy__engine *e)
         bgcopy__cond_free(e->wake);
     if (e->note_wake)
         bgcopy__cond_free(e->note_wake);
+    bgcopy__store_close(e->store);
+    free(e->state_key);
     bgcopy__mutex_free(e->lock);
     free(e);
 }
 
 struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struct bgcopy_sim *sim,
-                                          bgcopy_hr *hr)
+                                          const char *state_dir, bgcopy_hr *hr)
 {
     struct bgcopy__engine *e = bgcopy__calloc(1, sizeof(*e));
     struct bgcopy__transport *tp;
@@ -363,6 +369,9 @@ struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struc
     e->notify_retry = or_default(o->notify_retry_interval, BGCOPY__DEFAULT_NOTIFY_RETRY);
     e->notify_max_in_flight = or_default(o->notify_max_in_flight, BGCOPY__DEFAULT_NOTIFY_IN_FLIGHT);
     e->http_stall_timeout = or_default(o->http_stall_timeout, BGCOPY__DEFAULT_HTTP_STALL);
+    e->checkpoint_bytes =
+        o->checkpoint_bytes ? o->checkpoint_bytes : BGCOPY__DEFAULT_CHECKPOINT_BYTES;
+    e->checkpoint_ms = or_default(o->checkpoint_ms, BGCOPY__DEFAULT_CHECKPOINT_MS);
     bgcopy__timer_init(&e->sched_timer, sched_timer_fn, NULL, 1);
     bgcopy__timer_init(&e->note_timer, note_timer_fn, NULL, 1);
 
@@ -383,6 +392,28 @@ struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struc
     if (tp == NULL)
         goto fail;
     e->transports[e->transport_count++] = tp;
+
+    if (state_dir != NULL) {
+        if (sim)
+            e->sim_wall_origin_us = bgcopy__sim_wall_origin(sim);
+        *hr = bgcopy__fs_mkdir_private(state_dir);
+        if (BGCOPY_FAILED(*hr)) {
+            char text[512];
+            snprintf(text, sizeof(text), "%s: cannot create the state directory: %s", state_dir,
+                     bgcopy_hr_message(*hr));
+            bgcopy__set_open_detail(text);
+            goto fail;
+        }
+        *hr = bgcopy__store_open(state_dir, &e->store);
+        if (BGCOPY_FAILED(*hr))
+            goto fail;
+        /* No thread runs yet: the lock is taken for the functions' contract only. */
+        bgcopy__mutex_lock(e->lock);
+        *hr = bgcopy__store_load(e);
+        bgcopy__mutex_unlock(e->lock);
+        if (BGCOPY_FAILED(*hr))
+            goto fail;
+    }
 
     if (!sim) {
         e->wake = bgcopy__cond_new();
@@ -422,26 +453,150 @@ void bgcopy__engine_retain(struct bgcopy__engine *e)
     bgcopy__atomic_inc(&e->refs);
 }
 
-/* The engine shared by every real-mode manager of this process: like the
+/* The real-mode engines of this process, one per state directory: like the
  * BITS service, one "machine" holds all users' jobs, so the per-user and
  * per-machine limits and the four-notifications-per-user rule span every
- * manager. Guarded by the process-wide lock of the platform seam. */
-static struct bgcopy__engine *shared_engine;
+ * manager of that directory. Guarded by the process-wide lock of the
+ * platform seam. */
+static struct bgcopy__engine *registry;
+
+static void registry_remove(struct bgcopy__engine *e)
+{
+    struct bgcopy__engine **p;
+    for (p = &registry; *p; p = &(*p)->registry_next)
+        if (*p == e) {
+            *p = e->registry_next;
+            break;
+        }
+    e->registry_next = NULL;
+}
+
+/* Sleeps for about ms milliseconds. */
+static void pause_ms(int ms)
+{
+    bgcopy__mutex *m = bgcopy__mutex_new();
+    bgcopy__cond *c = bgcopy__cond_new();
+    if (m && c) {
+        bgcopy__mutex_lock(m);
+        bgcopy__cond_wait_until(c, m, bgcopy__sys_mono_us() + ms * 1000);
+        bgcopy__mutex_unlock(m);
+    }
+    if (c)
+        bgcopy__cond_free(c);
+    if (m)
+        bgcopy__mutex_free(m);
+}
+
+/* The state directory o names: the option, else $BGCOPY_STATE_DIR, else
+ * $XDG_STATE_HOME/bgcopy, else $HOME/.local/state/bgcopy (malloc'ed), or
+ * BGCOPY_STATE_MEMORY. NULL with *hr set when none can be found. */
+static char *state_dir_for(const bgcopy_manager_options *o, bgcopy_hr *hr)
+{
+    const char *v = o->state_dir;
+    char *home, *dir;
+    size_t n;
+
+    if (v == NULL || v[0] == '\0')
+        v = getenv("BGCOPY_STATE_DIR");
+    if (v != NULL && v[0] != '\0')
+        return bgcopy__strdup(v);
+    v = getenv("XDG_STATE_HOME");
+    if (v != NULL && v[0] == '/') {
+        n = strlen(v);
+        dir = malloc(n + sizeof("/bgcopy"));
+        if (dir != NULL) {
+            memcpy(dir, v, n);
+            memcpy(dir + n, "/bgcopy", sizeof("/bgcopy"));
+        }
+        return dir;
+    }
+    home = bgcopy__sys_home_dir();
+    if (home == NULL) {
+        bgcopy__set_open_detail("no state directory: set BGCOPY_STATE_DIR, XDG_STATE_HOME or HOME");
+        *hr = BGCOPY_E_WIN32_PATH_NOT_FOUND;
+        return NULL;
+    }
+    n = strlen(home);
+    dir = malloc(n + sizeof("/.local/state/bgcopy"));
+    if (dir != NULL) {
+        memcpy(dir, home, n);
+        memcpy(dir + n, "/.local/state/bgcopy", sizeof("/.local/state/bgcopy"));
+    }
+    free(home);
+    return dir;
+}
+
+/* The registry key of dir: its resolved absolute path (the directory is created first so
+ * that it resolves), or BGCOPY_STATE_MEMORY. */
+static char *state_key_for(const char *dir, bgcopy_hr *hr)
+{
+    char *key = NULL, text[512];
+
+    if (strcmp(dir, BGCOPY_STATE_MEMORY) == 0)
+        return bgcopy__strdup(dir);
+    *hr = bgcopy__fs_mkdir_private(dir);
+    if (BGCOPY_SUCCEEDED(*hr))
+        *hr = bgcopy__fs_realpath(dir, &key);
+    if (BGCOPY_FAILED(*hr)) {
+        snprintf(text, sizeof(text), "%s: cannot create the state directory: %s", dir,
+                 bgcopy_hr_message(*hr));
+        bgcopy__set_open_detail(text);
+        return NULL;
+    }
+    return key;
+}
 
 struct bgcopy__engine *bgcopy__engine_shared(const bgcopy_manager_options *o, bgcopy_hr *hr)
 {
-    struct bgcopy__engine *e;
+    struct bgcopy__engine *e, *old;
+    char *dir, *key;
+
+    *hr = BGCOPY_E_OUTOFMEMORY;
+    dir = bgcopy__store_available() ? state_dir_for(o, hr) : bgcopy__strdup(BGCOPY_STATE_MEMORY);
+    if (dir == NULL)
+        return NULL;
+    key = state_key_for(dir, hr);
+    free(dir);
+    if (key == NULL)
+        return NULL;
     bgcopy__sys_global_lock();
-    e = shared_engine;
-    if (e && bgcopy__atomic_inc(&e->refs) > 1) {
+    for (old = registry; old; old = old->registry_next)
+        if (strcmp(old->state_key, key) == 0)
+            break;
+    if (old && bgcopy__atomic_inc(&old->refs) > 1) {
+        e = old;
         *hr = BGCOPY_S_OK;
+        free(key);
     } else {
         /* None yet, or the last one is shutting down (its count reached 0
-         * and stays claimed by the thread that will free it). */
-        if (e)
-            e->resurrected = 1;
-        e = bgcopy__engine_new(o, NULL, hr);
-        shared_engine = e;
+         * and stays claimed by the thread that will free it). That one
+         * leaves the registry now and releases its store before this one
+         * opens it. */
+        const char *store_dir = strcmp(key, BGCOPY_STATE_MEMORY) == 0 ? NULL : key;
+        if (old) {
+            old->resurrected = 1;
+            registry_remove(old);
+        }
+        e = bgcopy__engine_new(o, NULL, store_dir, hr);
+        if (e == NULL && old != NULL && *hr == BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING) {
+            /* The engine on its way out still holds the store: wait (without the global
+             * lock, which its release path takes) until it lets go, up to 10 s. */
+            int64_t until = bgcopy__sys_mono_us() + 10 * BGCOPY__US;
+            while (e == NULL && *hr == BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING &&
+                   bgcopy__sys_mono_us() < until) {
+                bgcopy__sys_global_unlock();
+                pause_ms(2);
+                bgcopy__sys_global_lock();
+                e = bgcopy__engine_new(o, NULL, store_dir, hr);
+            }
+        }
+        if (e) {
+            e->state_key = key;
+            e->registry_next = registry;
+            registry = e;
+        } else {
+            free(key);
+        }
     }
     bgcopy__sys_global_unlock();
     return e;
@@ -460,8 +615,7 @@ void bgcopy__engine_release(struct bgcopy__engine *e)
             e->resurrected = 0;
             (void)bgcopy__atomic_dec(&e->refs);
         }
-        if (shared_engine == e)
-            shared_engine = NULL;
+        registry_remove(e);
         bgcopy__sys_global_unlock();
     }
     if (e->runner) {

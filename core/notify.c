@@ -134,7 +134,8 @@ static void rearm(struct bgcopy__engine *e)
 {
     int64_t due;
     if (e->sim == NULL) {
-        bgcopy__cond_signal(e->note_wake);
+        if (e->note_wake != NULL) /* NULL while the store loads, before the threads start */
+            bgcopy__cond_signal(e->note_wake);
         return;
     }
     bgcopy__timer_disarm(e, &e->note_timer);

@@ -495,7 +495,12 @@ struct bgcopy__engine *bgcopy__sim_engine(bgcopy_sim *sim, const bgcopy_manager_
                                           bgcopy_hr *hr)
 {
     if (sim->engine == NULL) {
-        sim->engine = bgcopy__engine_new(o, sim, hr);
+        /* A simulation persists only in a directory its first manager names. */
+        const char *dir = o->state_dir;
+        if (dir != NULL &&
+            (dir[0] == '\0' || strcmp(dir, BGCOPY_STATE_MEMORY) == 0 || !bgcopy__store_available()))
+            dir = NULL;
+        sim->engine = bgcopy__engine_new(o, sim, dir, hr);
         if (sim->engine == NULL)
             return NULL;
         sim->engine->sim_wall_origin_us = sim->start_wall_us;
@@ -503,6 +508,11 @@ struct bgcopy__engine *bgcopy__sim_engine(bgcopy_sim *sim, const bgcopy_manager_
     bgcopy__engine_retain(sim->engine);
     *hr = BGCOPY_S_OK;
     return sim->engine;
+}
+
+int64_t bgcopy__sim_wall_origin(const struct bgcopy_sim *sim)
+{
+    return sim->start_wall_us;
 }
 
 bgcopy_hr bgcopy_sim_destroy(bgcopy_sim *sim)

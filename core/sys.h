@@ -162,6 +162,28 @@ bgcopy_hr bgcopy__fs_unlink(const char *path);
 /* Sets access and modification time (Unix epoch microseconds). */
 bgcopy_hr bgcopy__fs_set_mtime(const char *path, int64_t mtime_us);
 
+/* ---- state directory ----------------------------------------------------------
+ * What the store (store.c) needs beyond plain files. */
+
+/* Creates directory path and any missing parents with mode 0700; an existing
+ * directory is kept and its mode set to 0700. Errors: E_ACCESSDENIED,
+ * HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) (a component is not a directory),
+ * the HRESULT of any other failure. */
+bgcopy_hr bgcopy__fs_mkdir_private(const char *path);
+/* The absolute, symlink-free form of an existing path (malloc'ed in *out). */
+bgcopy_hr bgcopy__fs_realpath(const char *path, char **out);
+/* Sets the permission bits of path to owner read/write only (0600). */
+bgcopy_hr bgcopy__fs_make_private(const char *path);
+/* Opens (creating, mode 0600) path and takes an exclusive advisory lock on it without
+ * waiting; *fd holds the lock until bgcopy__fs_close. The lock belongs to this open file:
+ * a second call in the same process on the same path fails as well. Errors:
+ * HRESULT_FROM_WIN32(ERROR_LOCK_VIOLATION) when another holder has it, the HRESULT of the
+ * open otherwise. */
+bgcopy_hr bgcopy__fs_lock(const char *path, int *fd);
+/* The calling user's home directory (malloc'ed; $HOME, else the password database), or
+ * NULL when none is known. */
+char *bgcopy__sys_home_dir(void);
+
 /* Maps the calling thread's errno-style error number to an HRESULT (for
  * platform code shared with backends). */
 bgcopy_hr bgcopy__sys_hr_from_errno(int err);

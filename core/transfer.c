@@ -185,6 +185,7 @@ static void restart_file(struct emu_file *f)
         }
         bgcopy__sys_act_end(&act);
     }
+    (void)bgcopy__store_save_file(f->job, f);
 }
 
 /* Opens (creating on first use) the temp file of f, as the job's owner (a system-wide
@@ -203,14 +204,19 @@ static bgcopy_hr open_temp(struct emu_job *job, struct emu_file *f)
         return hr;
     }
     for (tries = 0; tries < 64; tries++) {
-        hr = bgcopy__fs_create_excl(f->temp, &job->xfer_fd);
+        /* Write-ahead: the store learns the name before the file exists, so a crash right
+         * after the creation leaves a file the next open knows about, not an orphan. */
+        f->temp_exists = 1;
+        hr = bgcopy__store_save_file(job, f);
+        if (BGCOPY_SUCCEEDED(hr))
+            hr = bgcopy__fs_create_excl(f->temp, &job->xfer_fd);
+        if (BGCOPY_FAILED(hr))
+            f->temp_exists = 0;
         if (hr != BGCOPY_E_WIN32_FILE_EXISTS)
             break;
         bgcopy__temp_name_draw(f->temp); /* name taken: draw another */
     }
     bgcopy__sys_act_end(&act);
-    if (BGCOPY_SUCCEEDED(hr))
-        f->temp_exists = 1;
     return hr;
 }
 
@@ -282,6 +288,7 @@ static void file_done(struct emu_job *job, struct emu_file *f)
     f->transferred = 1;
     if (f->bytes_total == BGCOPY_SIZE_UNKNOWN)
         f->bytes_total = f->bytes_transferred;
+    (void)bgcopy__store_save_file(job, f);
     bgcopy__notify_event(job, BGCOPY__NOTE_FILE_TRANSFERRED, f);
     bgcopy__notify_modified(job);
     schedule_step(job, 1);
@@ -584,6 +591,7 @@ static bgcopy_hr sink_data(void *ctx, const void *data, size_t len)
         f->range_done += len;
     bgcopy__timers_progress(job);
     bgcopy__job_touch(job);
+    bgcopy__store_progress(job, f, len);
     bgcopy__notify_modified(job);
     if (job->max_download_size && bgcopy__job_state_is_active(job->state)) {
         bgcopy_job_progress p;

@@ -1637,7 +1637,7 @@ static void finish_if_done(struct server *s);
  * exists, since leaving would lose it. */
 static int engine_volatile(const struct server *s)
 {
-    return 1; /* the emulated engine keeps jobs in memory until the store is merged */
+    return s->base->engine == NULL || s->base->engine->store == NULL;
 }
 
 struct idle_check {

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -785,4 +786,92 @@ void bgcopy__sys_global_unlock(void)
 {
     if (pthread_mutex_unlock(&global_lock) != 0)
         abort();
+}
+
+/* ---- state directory --------------------------------------------------------------------- */
+
+bgcopy_hr bgcopy__fs_mkdir_private(const char *path)
+{
+    char *copy, *p;
+    struct stat st;
+    bgcopy_hr hr = BGCOPY_S_OK;
+
+    if (path == NULL || path[0] == '\0')
+        return BGCOPY_E_INVALIDARG;
+    copy = strdup(path);
+    if (copy == NULL)
+        return BGCOPY_E_OUTOFMEMORY;
+    /* Each missing component, parents first. */
+    for (p = copy + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        if (p[-1] != '/') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+                hr = bgcopy__sys_hr_from_errno(errno);
+                break;
+            }
+            if (stat(copy, &st) != 0) {
+                hr = bgcopy__sys_hr_from_errno(errno);
+                break;
+            }
+            if (!S_ISDIR(st.st_mode)) {
+                hr = BGCOPY_E_WIN32_PATH_NOT_FOUND;
+                break;
+            }
+            *p = c;
+        }
+        if (*p == '\0')
+            break;
+    }
+    if (BGCOPY_SUCCEEDED(hr) && chmod(path, 0700) != 0)
+        hr = bgcopy__sys_hr_from_errno(errno);
+    free(copy);
+    return hr;
+}
+
+bgcopy_hr bgcopy__fs_realpath(const char *path, char **out)
+{
+    *out = realpath(path, NULL);
+    return *out ? BGCOPY_S_OK : bgcopy__sys_hr_from_errno(errno);
+}
+
+bgcopy_hr bgcopy__fs_make_private(const char *path)
+{
+    return chmod(path, 0600) == 0 ? BGCOPY_S_OK : bgcopy__sys_hr_from_errno(errno);
+}
+
+bgcopy_hr bgcopy__fs_lock(const char *path, int *fd)
+{
+    int r;
+    bgcopy_hr hr = open_fd(path, O_CREAT | O_RDWR, 0600, &r);
+
+    if (BGCOPY_FAILED(hr))
+        return hr;
+    /* flock locks belong to the open file description, so a second open in this process
+     * conflicts too (fcntl locks would not). */
+    while (flock(r, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        if (err == EINTR)
+            continue;
+        close(r);
+        return err == EWOULDBLOCK ? BGCOPY_E_WIN32_LOCK_VIOLATION : bgcopy__sys_hr_from_errno(err);
+    }
+    *fd = r;
+    return BGCOPY_S_OK;
+}
+
+char *bgcopy__sys_home_dir(void)
+{
+    const char *home = getenv("HOME");
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+
+    if (home != NULL && home[0] == '/')
+        return strdup(home);
+    if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL &&
+        res->pw_dir != NULL && res->pw_dir[0] == '/')
+        return strdup(res->pw_dir);
+    return NULL;
 }

@@ -19,7 +19,9 @@
  *     wrong version, unknown handles, truncation, a client gone mid-call) and a client that
  *     floods requests without reading: the offender is disconnected or held back, everyone
  *     else is served, the service keeps its pid;
- *   - SIGKILL of the service: the next call starts a new one transparently;
+ *   - SIGKILL of the service: the next call starts a new one transparently, which loads the
+ *     jobs from the store; killed in the middle of an HTTP download (bgcopy-testserver), the
+ *     transfer goes on from its checkpoint and the callbacks are registered again;
  *   - a second instance for the same socket refuses to start; an idle service exits;
  *   - identity: a system-wide root service and a client run as `nobody` (setpriv) that cannot
  *     see or touch root's job, nor enumerate all users, whose files are created as nobody,
@@ -1145,17 +1147,19 @@ static void test_flood_does_not_stall_others(void **state)
     assert_service_fine(pid);
 }
 
-/* SIGKILL: the next call starts a new service transparently. Without a store the killed
- * service's jobs are gone, so the old handle answers BG_E_NOT_FOUND. */
+/* SIGKILL: the next call starts a new service transparently; the job persisted in the store is
+ * found again by its GUID, so the old handle keeps working, with its properties. */
 static void test_service_killed_and_restarted(void **state)
 {
     bgcopy_manager *mgr;
     bgcopy_job *job, *job2;
     pid_t before, after;
+    char *name = NULL;
 
     SERVICE_ONLY();
     mgr = open_manager();
     job = new_job(mgr, "before the kill", NULL);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_set_description(job, "kept"));
     before = fx_service_pid();
     assert_true(before > 0);
     assert_int_equal(0, fx_service_kill());
@@ -1165,14 +1169,139 @@ static void test_service_killed_and_restarted(void **state)
     assert_true(after > 0);
     assert_true(after != before);
     assert_int_equal(BGCOPY_JOB_STATE_SUSPENDED, state_of(job2));
-    {
-        bgcopy_job_state st;
-        assert_hr(BGCOPY_E_NOT_FOUND, bgcopy_job_get_state(job, &st));
-    }
+    assert_int_equal(BGCOPY_JOB_STATE_SUSPENDED, state_of(job));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_description(job, &name));
+    assert_string_equal("kept", name);
+    bgcopy_free(name);
     assert_hr(BGCOPY_S_OK, bgcopy_job_cancel(job2));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_cancel(job));
     bgcopy_job_release(job2);
     bgcopy_job_release(job);
     bgcopy_manager_close(mgr);
+}
+
+/* Starts bgcopy-testserver on 127.0.0.1 (generated resources, paced at rate bytes/s); returns
+ * its pid and port, or -1 when it cannot run. */
+static pid_t start_testserver(const char *rate, int *port)
+{
+    const char *prog = getenv("BGCOPY_TESTSERVER");
+    char *argv[] = {(char *)prog, "--port", "0", "--rate", (char *)rate, NULL};
+    posix_spawn_file_actions_t fa;
+    char line[128];
+    size_t len = 0;
+    struct pollfd p;
+    pid_t pid;
+    int fds[2];
+    const char *colon;
+
+    if (prog == NULL || pipe2(fds, O_CLOEXEC) != 0) {
+        return -1;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    if (posix_spawn(&pid, prog, &fa, NULL, argv, environ) != 0) {
+        pid = -1;
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    p.fd = fds[0];
+    p.events = POLLIN;
+    while (pid > 0 && len + 1 < sizeof(line) && memchr(line, '\n', len) == NULL) {
+        ssize_t n;
+        if (poll(&p, 1, 10000) <= 0 ||
+            (n = read(fds[0], line + len, sizeof(line) - 1 - len)) <= 0) {
+            break;
+        }
+        len += (size_t)n;
+    }
+    close(fds[0]);
+    line[len] = '\0';
+    colon = strrchr(line, ':');
+    if (pid > 0 && (strncmp(line, "listening 127.0.0.1:", 20) != 0 || colon == NULL ||
+                    (*port = atoi(colon + 1)) <= 0)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        pid = -1;
+    }
+    return pid;
+}
+
+static uint64_t job_bytes(bgcopy_job *job)
+{
+    bgcopy_job_progress p;
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(job, &p));
+    return p.bytes_transferred;
+}
+
+/* The service is SIGKILLed in the middle of an HTTP download (24 MiB served at 4 MiB/s,
+ * checkpoints every 1 MiB / 100 ms). The next call starts a new service, which loads the job
+ * from the store and goes on from the last checkpoint (the bytes the client sees after the
+ * restart are at least half of those before the kill: not from zero); the callbacks this client
+ * registered are registered again, so JobTransferred arrives; the file is byte-exact. */
+static void test_service_killed_mid_transfer(void **state)
+{
+    bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_manager *mgr;
+    bgcopy_job *job;
+    struct waiter w;
+    char url[128], dst[600];
+    uint64_t before = 0, after, i;
+    pid_t server, first;
+    int port = 0, waited, c;
+    FILE *f;
+
+    SERVICE_ONLY();
+    server = start_testserver("4194304", &port);
+    if (server < 0) {
+        skip();
+    }
+    waiter_init(&w);
+    (void)fx_service_stop(); /* a service started with the checkpoints below */
+    o.checkpoint_bytes = 1024 * 1024;
+    o.checkpoint_ms = 100;
+    assert_hr(BGCOPY_S_OK, fx_manager_open(&o, &mgr));
+    first = fx_service_pid();
+    job = new_job(mgr, "killed mid-transfer", NULL);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/gen/24m", port);
+    path_in(dst, sizeof(dst), "mid.bin");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, url, dst));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_set_priority(job, BGCOPY_JOB_PRIORITY_FOREGROUND));
+    cb.job_transferred = on_transferred;
+    cb.job_error = on_error;
+    assert_hr(BGCOPY_S_OK, bgcopy_job_set_notify_callbacks(job, &cb, &w));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    for (waited = 0; waited < DEADLINE_S * 1000 && before < 8u * 1024 * 1024; waited += 20) {
+        nanosleep(&(struct timespec){0, 20000000L}, NULL); /* polling progress */
+        before = job_bytes(job);
+    }
+    assert_true(before >= 8u * 1024 * 1024);
+    assert_true(before < 24u * 1024 * 1024);
+    assert_int_equal(0, fx_service_kill());
+
+    after = job_bytes(job); /* a new service, the job loaded from the store */
+    print_message("killed at %llu bytes, resumed from %llu\n", (unsigned long long)before,
+                  (unsigned long long)after);
+    assert_true(fx_service_pid() > 0 && fx_service_pid() != first);
+    assert_true(after >= before / 2);
+    assert_true(wait_count(&w, &w.transferred, 1));
+    assert_int_equal(0, w.errors);
+    assert_int_equal(24u * 1024 * 1024, job_bytes(job));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_complete(job));
+    f = fopen(dst, "rb");
+    assert_non_null(f);
+    for (i = 0; (c = fgetc(f)) != EOF; i++) {
+        if (c != (int)((i * 131 + 7) & 0xFF)) {
+            break;
+        }
+    }
+    fclose(f);
+    assert_int_equal(24u * 1024 * 1024, i);
+    bgcopy_job_release(job);
+    bgcopy_manager_close(mgr);
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
 }
 
 /* Runs bgcopyd by hand on the test's socket; returns its READY / ERROR line. */
@@ -1705,11 +1834,21 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_second_instance_refused),
         cmocka_unit_test(test_uid_isolation_system_service),
         cmocka_unit_test(test_service_killed_and_restarted),
+        cmocka_unit_test(test_service_killed_mid_transfer),
         cmocka_unit_test(test_idle_service_exits),
     };
 
+    static const char *const proxy_vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                             "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+    size_t i;
+
     if (argc > 1 && strncmp(argv[1], "child-", 6) == 0) {
         return child_main(argc, argv);
+    }
+    /* The service started here inherits the environment: the loopback server is reached
+     * directly. */
+    for (i = 0; i < sizeof(proxy_vars) / sizeof(proxy_vars[0]); i++) {
+        unsetenv(proxy_vars[i]);
     }
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1030,11 +1030,12 @@ static int executable(const char *path)
 }
 
 /* bgcopyd beside the code of this library: the shared library's directory, or the program's
- * when the library is linked in statically; same directory, ../bin, ../libexec. */
+ * when the library is linked in statically; same directory, ../bin, ../../bin (a multiarch
+ * libdir), ../libexec; else where `make install` put it (BGCOPY_INSTALLED_BGCOPYD). */
 static char *find_program(void)
 {
-    static const char *const rel[] = {"/bgcopyd", "/../bin/bgcopyd", "/../libexec/bgcopyd",
-                                      "/../libexec/bgcopy/bgcopyd"};
+    static const char *const rel[] = {"/bgcopyd", "/../bin/bgcopyd", "/../../bin/bgcopyd",
+                                      "/../libexec/bgcopyd", "/../libexec/bgcopy/bgcopyd"};
     Dl_info info;
     char self[4096], cand[4200], *slash;
     const char *where = NULL;
@@ -1049,14 +1050,14 @@ static char *find_program(void)
         where = self;
     }
     if (where == NULL || strlen(where) >= sizeof(self)) {
-        return NULL;
+        goto installed;
     }
     if (where != self) {
         memcpy(self, where, strlen(where) + 1);
     }
     slash = strrchr(self, '/');
     if (slash == NULL) {
-        return NULL;
+        goto installed;
     }
     *slash = '\0';
     for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
@@ -1065,6 +1066,12 @@ static char *find_program(void)
             return strdup(cand);
         }
     }
+installed:
+#ifdef BGCOPY_INSTALLED_BGCOPYD
+    if (executable(BGCOPY_INSTALLED_BGCOPYD)) {
+        return strdup(BGCOPY_INSTALLED_BGCOPYD);
+    }
+#endif
     return NULL;
 }
 

@@ -30,6 +30,8 @@
 #   make bench-store   build, then bench/store_bench.sh: time to open a store of 10,000 jobs, and
 #                      1 GiB from nginx with checkpoints on, off and without a store; writes
 #                      bench/results-store.md (RUNS, JOBS_COUNT, BENCH_SIZE override the defaults)
+#   make bench-service build, then bench/service_bench.sh: 1 GiB from nginx in-process and through
+#                      bgcopyd, and API round trips per second; writes bench/results-service.md
 #   make clean         remove the build directories
 #
 # Overridable: BUILD_DIR, ASAN_BUILD_DIR, CROSS_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE,
@@ -66,7 +68,7 @@ MAKEFLAGS += --no-print-directory
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
 .PHONY: all deps build test demo format format-check asan tsan clean bench bench-http \
-	bench-store fuzz cross-win wine-smoke install docs
+	bench-store bench-service fuzz cross-win wine-smoke install docs
 
 all: build
 
@@ -137,6 +139,9 @@ bench: build
 
 bench-http: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
+
+bench-service: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/service_bench.sh
 
 # No CMocka, libuv or libcurl for mingw-w64: the Windows build has no unit tests, and its emulated
 # engine no HTTP transport (docs/fidelity.md).

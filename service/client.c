@@ -20,9 +20,13 @@
  *   - dispatch workers run the application's callbacks and send their HRESULT back. They are
  *     started on demand (at most MAX_WORKERS), so a callback that blocks does not hold up the
  *     others, and a callback may call any API function: its reply arrives through the reader.
- * The connection lives while the manager or any object from it is alive (user_refs); the
- * last release shuts it down, waits for the threads and frees it (or, when that release runs
- * on a dispatch worker, lets that worker free it on its way out).
+ * The connection lives while the application holds the manager or any object from it
+ * (app_refs): its last release closes it - queued events are dropped, callbacks running on
+ * other threads are waited for (as in-process, where the last release stops the engine's
+ * notifier threads), then the socket is shut down - and the connection is freed once no object
+ * is left (user_refs: also the references callbacks and internal links hold). When that last
+ * release happens inside a callback, its dispatch worker finishes the close after the
+ * callback's answer went out.
  *
  * Service restarts: when the socket breaks (the service was killed, or crashed), calls in
  * flight fail with RPC_E_DISCONNECTED (getters, which are harmless to repeat, are sent again).
@@ -95,7 +99,9 @@ struct svc_file {
 /* An error object: api.c reads context, code and protocol from the public part. */
 struct svc_error {
     struct bgcopy_error e;
+    struct conn *c;
     struct svc_file *file; /* holds a reference; NULL when the error names no file */
+    int app;               /* handed out by GetError (counts in app_refs), not by an event */
 };
 
 struct svc_mgr {
@@ -180,8 +186,11 @@ struct conn {
     uint64_t next_cookie;
     struct event *evq, *evq_tail;
     int workers, idle_workers;
-    int free_on_exit; /* set by a worker that dropped the last reference */
-    long user_refs;   /* the manager and every object */
+    int free_on_exit;    /* set by a worker that dropped the last reference */
+    int finish_deferred; /* the application's last release ran on this worker */
+    int shut_down;       /* closed: freed when user_refs reaches 0 */
+    long user_refs;      /* the manager and every object (freeing) */
+    long app_refs;       /* references the application holds (closing) */
     struct settings st;
     char *user; /* identity the service granted */
     int is_admin;
@@ -194,6 +203,7 @@ static const struct bgcopy__engine_ops svc_ops;
 static _Thread_local struct conn *worker_conn;
 
 static void conn_user_unref(struct conn *c);
+static void conn_app_unref(struct conn *c);
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
@@ -309,9 +319,9 @@ static int file_valid(const struct conn *c, const struct svc_file *f)
     return !f->lost && f->id != 0 && f->gen == c->gen;
 }
 
-/* The object for a job handle received now (a new reference), created on first sight.
- * NULL for handle 0, when closing, or out of memory. */
-static struct svc_job *adopt_job(struct conn *c, uint64_t id, const bgcopy_guid *guid)
+/* The object for a job handle received now (a new reference, the application's when app is
+ * set), created on first sight. NULL for handle 0, when closing, or out of memory. */
+static struct svc_job *adopt_job(struct conn *c, uint64_t id, const bgcopy_guid *guid, int app)
 {
     struct svc_job *j;
 
@@ -322,6 +332,7 @@ static struct svc_job *adopt_job(struct conn *c, uint64_t id, const bgcopy_guid 
     if (j != NULL) {
         j->refs++;
         j->exports++;
+        c->app_refs += app;
         return j;
     }
     j = calloc(1, sizeof(*j));
@@ -346,11 +357,14 @@ static struct svc_job *adopt_job(struct conn *c, uint64_t id, const bgcopy_guid 
     }
     c->job_list = j;
     c->user_refs++;
+    c->app_refs += app;
     return j;
 }
 
-/* The object for a file handle of job received now (a new reference). */
-static struct svc_file *adopt_file(struct conn *c, uint64_t id, struct svc_job *job, uint32_t index)
+/* The object for a file handle of job received now (a new reference, the application's when
+ * app is set). */
+static struct svc_file *adopt_file(struct conn *c, uint64_t id, struct svc_job *job, uint32_t index,
+                                   int app)
 {
     struct svc_file *f;
 
@@ -361,6 +375,7 @@ static struct svc_file *adopt_file(struct conn *c, uint64_t id, struct svc_job *
     if (f != NULL) {
         f->refs++;
         f->exports++;
+        c->app_refs += app;
         return f;
     }
     f = calloc(1, sizeof(*f));
@@ -387,6 +402,7 @@ static struct svc_file *adopt_file(struct conn *c, uint64_t id, struct svc_job *
     }
     c->file_list = f;
     c->user_refs++;
+    c->app_refs += app;
     return f;
 }
 
@@ -589,10 +605,10 @@ static void take_event(struct conn *c, const struct bgcopy__svc_header *h, const
     err_file_index = bgcopy__svc_rd_u32(&r);
 
     pthread_mutex_lock(&c->lock);
-    ev->job = adopt_job(c, job_id, &guid);
+    ev->job = adopt_job(c, job_id, &guid, 0);
     if (ev->job != NULL) {
-        ev->file = adopt_file(c, file_id, ev->job, file_index);
-        ev->err_file = adopt_file(c, err_file_id, ev->job, err_file_index);
+        ev->file = adopt_file(c, file_id, ev->job, file_index, 0);
+        ev->err_file = adopt_file(c, err_file_id, ev->job, err_file_index, 0);
     }
     if (ev->job == NULL) {
         pthread_mutex_unlock(&c->lock);
@@ -872,6 +888,7 @@ static void run_event(struct conn *c, struct event *ev)
             }
             err->e.ops = &svc_ops;
             err->e.refs = 1;
+            err->c = c;
             err->e.context = ev->err_context;
             err->e.code = ev->err_code;
             err->e.protocol = ev->err_protocol;
@@ -906,10 +923,26 @@ static void run_event(struct conn *c, struct event *ev)
 
 static void conn_free(struct conn *c);
 
+static void conn_finish(struct conn *c);
+
+/* Releases what a queued event holds, without running it. */
+static void drop_event(struct event *ev)
+{
+    if (ev->err_file != NULL) {
+        file_unref(ev->err_file);
+    }
+    if (ev->file != NULL) {
+        file_unref(ev->file);
+    }
+    job_unref(ev->job);
+    free(ev);
+}
+
 static void *worker_main(void *arg)
 {
     struct conn *c = arg;
     struct event *ev;
+    int closing;
 
     worker_conn = c;
     pthread_mutex_lock(&c->lock);
@@ -927,8 +960,18 @@ static void *worker_main(void *arg)
         if (c->evq == NULL) {
             c->evq_tail = NULL;
         }
+        closing = c->closing;
         pthread_mutex_unlock(&c->lock);
-        run_event(c, ev);
+        if (closing) {
+            drop_event(ev); /* the application let go: no callback any more */
+        } else {
+            run_event(c, ev);
+        }
+        if (c->finish_deferred) {
+            /* The application's last release ran inside that callback. */
+            c->finish_deferred = 0;
+            conn_finish(c);
+        }
         if (c->free_on_exit) {
             /* This worker dropped the last reference and is the only thread left. */
             conn_free(c);
@@ -977,15 +1020,28 @@ static void conn_free(struct conn *c)
     free(c);
 }
 
-/* The last user reference is gone: close the socket (the service drops everything of this
- * connection), wait for the reader and the idle workers, free. */
-static void conn_shutdown(struct conn *c)
+/* Frees c now, or - on a dispatch worker of c - when that worker is done. */
+static void conn_free_here(struct conn *c)
+{
+    if (worker_conn == c) {
+        c->free_on_exit = 1;
+    } else {
+        conn_free(c);
+    }
+}
+
+/* Closes c (closing is set): waits for the callbacks running on other threads, shuts the socket
+ * down (the service drops everything of this connection), joins the reader, and frees c when no
+ * object is left. */
+static void conn_finish(struct conn *c)
 {
     int self_worker = worker_conn == c;
+    long left;
 
     pthread_mutex_lock(&c->lock);
-    c->closing = 1;
-    pthread_cond_broadcast(&c->evcond);
+    while (c->workers > (self_worker ? 1 : 0)) {
+        pthread_cond_wait(&c->cond, &c->lock);
+    }
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_lock(&c->wlock);
     if (c->fd >= 0) {
@@ -997,26 +1053,48 @@ static void conn_shutdown(struct conn *c)
         c->reader_joinable = 0;
     }
     pthread_mutex_lock(&c->lock);
-    while (c->workers > (self_worker ? 1 : 0)) {
-        pthread_cond_wait(&c->cond, &c->lock);
-    }
+    c->shut_down = 1;
+    left = c->user_refs;
     pthread_mutex_unlock(&c->lock);
-    if (self_worker) {
-        c->free_on_exit = 1;
-        return;
+    if (left == 0) {
+        conn_free_here(c);
     }
-    conn_free(c);
 }
 
-static void conn_user_unref(struct conn *c)
+/* The application released one of its references; the last one closes the connection. */
+static void conn_app_unref(struct conn *c)
 {
     long left;
 
     pthread_mutex_lock(&c->lock);
-    left = --c->user_refs;
-    pthread_mutex_unlock(&c->lock);
+    left = --c->app_refs;
     if (left == 0) {
-        conn_shutdown(c);
+        c->closing = 1;
+        pthread_cond_broadcast(&c->evcond);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (left != 0) {
+        return;
+    }
+    if (worker_conn == c) {
+        c->finish_deferred = 1; /* after this callback's answer */
+        return;
+    }
+    conn_finish(c);
+}
+
+/* An object (or the manager) went; the last one frees a closed connection. */
+static void conn_user_unref(struct conn *c)
+{
+    long left;
+    int done;
+
+    pthread_mutex_lock(&c->lock);
+    left = --c->user_refs;
+    done = c->shut_down;
+    pthread_mutex_unlock(&c->lock);
+    if (left == 0 && done) {
+        conn_free_here(c);
     }
 }
 
@@ -1639,10 +1717,10 @@ bgcopy_hr bgcopy__svc_open(const bgcopy_manager_options *o, bgcopy_manager **out
     m->m.is_admin = c->is_admin;
     m->c = c;
     c->user_refs = 1;
+    c->app_refs = 1;
     if (m->m.user == NULL || start_reader(c, fd, c->gen) != 0) {
         free(m->m.user);
         free(m);
-        c->user_refs = 0;
         conn_free(c);
         return BGCOPY_E_OUTOFMEMORY;
     }
@@ -1688,7 +1766,7 @@ static bgcopy_hr svc_create_job(bgcopy_manager *mgr, const char *name, bgcopy_jo
         }
         if (job != NULL) {
             pthread_mutex_lock(&c->lock);
-            j = adopt_job(c, h, &guid);
+            j = adopt_job(c, h, &guid, 1);
             pthread_mutex_unlock(&c->lock);
             if (j == NULL) {
                 hr = BGCOPY_E_OUTOFMEMORY;
@@ -1726,7 +1804,7 @@ static bgcopy_hr svc_get_job(bgcopy_manager *mgr, const bgcopy_guid *guid, bgcop
     if (BGCOPY_SUCCEEDED(hr)) {
         uint64_t h = bgcopy__svc_rd_u64(&r.rd);
         pthread_mutex_lock(&c->lock);
-        j = adopt_job(c, h, guid);
+        j = adopt_job(c, h, guid, 1);
         pthread_mutex_unlock(&c->lock);
         if (j == NULL) {
             hr = BGCOPY_E_OUTOFMEMORY;
@@ -1763,7 +1841,7 @@ static bgcopy_hr svc_enum_jobs(bgcopy_manager *mgr, uint32_t flags, bgcopy_job_e
             for (i = 0; i < n; i++) {
                 uint64_t h = bgcopy__svc_rd_u64(&r.rd);
                 bgcopy_guid g = bgcopy__svc_rd_guid(&r.rd);
-                struct svc_job *j = adopt_job(c, h, &g);
+                struct svc_job *j = adopt_job(c, h, &g, 1);
                 if (j != NULL) {
                     en->items[en->count++] = &j->h;
                 }
@@ -1793,6 +1871,7 @@ static void svc_close(bgcopy_manager *mgr)
     free(mgr->user);
     free(mgr);
     conn_user_unref(c);
+    conn_app_unref(c);
 }
 
 /* The registration of kind for guid / name, created when missing (lock held); NULL when out
@@ -1893,12 +1972,16 @@ static void svc_job_addref(bgcopy_job *h)
 
     pthread_mutex_lock(&j->c->lock);
     j->refs++;
+    j->c->app_refs++;
     pthread_mutex_unlock(&j->c->lock);
 }
 
 static void svc_job_release(bgcopy_job *h)
 {
+    struct conn *c = job_of(h)->c;
+
     job_unref(job_of(h));
+    conn_app_unref(c);
 }
 
 struct add_args {
@@ -1959,7 +2042,7 @@ static bgcopy_hr svc_enum_files(bgcopy_job *h, bgcopy_file_enum **out)
             for (i = 0; i < n; i++) {
                 uint64_t id = bgcopy__svc_rd_u64(&r.rd);
                 uint32_t index = bgcopy__svc_rd_u32(&r.rd);
-                struct svc_file *f = adopt_file(c, id, j, index);
+                struct svc_file *f = adopt_file(c, id, j, index, 1);
                 if (f != NULL) {
                     en->items[en->count++] = &f->h;
                 }
@@ -2106,11 +2189,14 @@ static bgcopy_hr svc_get_error(bgcopy_job *h, bgcopy_error **out)
         } else {
             err->e.ops = &svc_ops;
             err->e.refs = 1;
+            err->c = c;
             err->e.context = context;
             err->e.code = code;
             err->e.protocol = protocol;
             pthread_mutex_lock(&c->lock);
-            err->file = adopt_file(c, file, j, index);
+            err->file = adopt_file(c, file, j, index, 0);
+            err->app = 1; /* the error object is the application's */
+            c->app_refs++;
             pthread_mutex_unlock(&c->lock);
             *out = &err->e;
         }
@@ -2260,12 +2346,16 @@ static void svc_file_addref(bgcopy_file *h)
 
     pthread_mutex_lock(&f->c->lock);
     f->refs++;
+    f->c->app_refs++;
     pthread_mutex_unlock(&f->c->lock);
 }
 
 static void svc_file_release(bgcopy_file *h)
 {
+    struct conn *c = file_of(h)->c;
+
     file_unref(file_of(h));
+    conn_app_unref(c);
 }
 
 static bgcopy_hr svc_file_get_string(bgcopy_file *h, int which, char **out)
@@ -2332,6 +2422,8 @@ static bgcopy_hr svc_file_set_remote_name(bgcopy_file *h, const char *url)
 static void error_release(bgcopy_error *e)
 {
     struct svc_error *err = (struct svc_error *)e;
+    struct conn *c = err->c;
+    int app = err->app;
 
     if (bgcopy__atomic_dec(&e->refs) != 0) {
         return;
@@ -2340,6 +2432,9 @@ static void error_release(bgcopy_error *e)
         file_unref(err->file);
     }
     free(err);
+    if (app) {
+        conn_app_unref(c);
+    }
 }
 
 static bgcopy_hr svc_error_get_file(bgcopy_error *e, bgcopy_file **file)

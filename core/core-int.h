@@ -465,6 +465,7 @@ struct emu_job {
     int64_t last_mod_us;
     bgcopy__timer mod_timer;
     int file_notify_busy; /* a FileTransferred of this job is in flight */
+    unsigned notifying;   /* bit 1 << kind: a notification of that kind is being delivered */
 
     /* store (store.c) */
     uint64_t store_seq;  /* creation order in the store; 0: not stored */

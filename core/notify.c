@@ -164,9 +164,13 @@ static void enqueue(struct bgcopy__engine *e, struct emu_job *job, int kind, str
     rearm(e);
 }
 
+/* Whether a notification of kind is queued for job, or being delivered (it is queued again
+ * if that delivery fails, so it must not be queued twice). */
 static int queued(struct bgcopy__engine *e, const struct emu_job *job, int kind)
 {
     const struct bgcopy__note *n;
+    if (job->notifying & (1u << kind))
+        return 1;
     for (n = e->notes; n; n = n->next)
         if (n->job == job && n->kind == kind)
             return 1;
@@ -446,6 +450,7 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
 
     user->in_flight++;
     job->internal_refs++;
+    job->notifying |= 1u << n->kind;
     UNLOCK(e);
     if (copied) {
         if (params && params[0] != '\0') {
@@ -470,6 +475,7 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
     free(owner);
     LOCK(e);
     user->in_flight--;
+    job->notifying &= ~(1u << n->kind);
     n->attempts++;
     if (BGCOPY_SUCCEEDED(hr) && code == 0) {
         if (n->kind == BGCOPY__NOTE_JOB_TRANSFERRED)
@@ -524,6 +530,7 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
         }
         user->in_flight++;
         job->internal_refs++;
+        job->notifying |= 1u << n->kind;
         if (n->kind == BGCOPY__NOTE_FILE_TRANSFERRED) {
             job->file_notify_busy = 1;
             bgcopy_file_addref(&n->file->handle);
@@ -540,6 +547,7 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
         LOCK(e);
 
         delivered++;
+        job->notifying &= ~(1u << n->kind);
         busy = e->sim ? bgcopy__sim_take_busy(e->sim) : 0.0;
         if (busy > 0) {
             struct busy_slot *b = bgcopy__calloc(1, sizeof(*b));

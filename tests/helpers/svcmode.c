@@ -170,6 +170,28 @@ static void at_exit(void)
     }
 }
 
+/* Empties the state directory when it lies under the working directory (a test's own scratch
+ * directory, never anything else): every run starts without the jobs of the last one. */
+static void fresh_state(void)
+{
+    const char *state = getenv("BGCOPY_STATE_DIR");
+    char cwd[512], cmd[1200];
+    size_t n;
+
+    if (state == NULL || getcwd(cwd, sizeof(cwd)) == NULL) {
+        return;
+    }
+    n = strlen(cwd);
+    if (strncmp(state, cwd, n) != 0 || state[n] != '/' || strchr(state, '\'') != NULL) {
+        return;
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state);
+    if (system(cmd) != 0) {
+        return;
+    }
+    (void)mkdir(state, 0700);
+}
+
 int fx_service_prepare(void)
 {
     const char *log;
@@ -181,6 +203,7 @@ int fx_service_prepare(void)
         default_dir("BGCOPY_STATE_DIR", "svc-state") != 0) {
         return -1;
     }
+    fresh_state();
     log = getenv("BGCOPY_SERVICE_LOG");
     if (log != NULL && log[0] != '\0') {
         (void)truncate(log, 0); /* the checks at exit concern this run only */

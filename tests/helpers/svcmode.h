@@ -5,7 +5,8 @@
  * a second time that way, as service_<module>) it opens BGCOPY_ENGINE_SERVICE managers instead,
  * so the same assertions run against the service. On first use in service mode the helper
  * isolates the test: XDG_RUNTIME_DIR and BGCOPY_STATE_DIR default to directories under the
- * working directory (CTest's scratch directory), the process becomes a child subreaper so the
+ * working directory (CTest's scratch directory; a state directory there is emptied, so each run
+ * starts without the last run's jobs), the process becomes a child subreaper so the
  * service it starts stays its child, and at exit the service is stopped by pid and reaped, and
  * its log (BGCOPY_SERVICE_LOG, emptied when the helper prepares) is checked for sanitizer
  * reports (which fail the test).

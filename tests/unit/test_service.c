@@ -15,6 +15,7 @@
  *   - a job created and resumed by a process that exits at once reaches TRANSFERRED;
  *   - a client that vanishes inside its callback: the service survives and runs the job's
  *     command line instead;
+ *   - four notifications in flight per user across two processes of that user;
  *   - frames that break the protocol (impossible lengths, garbage, requests before HELLO, a
  *     wrong version, unknown handles, truncation, a client gone mid-call) and a client that
  *     floods requests without reading: the offender is disconnected or held back, everyone
@@ -31,7 +32,7 @@
  *     is RPC_E_DISCONNECTED, a getter is sent again after a transparent reconnect that
  *     re-resolves the handle by job GUID.
  * Waits use condition variables, pipes or process exits with generous deadlines that only
- * matter if something hangs.
+ * matter if something hangs. BGCOPY_TEST_FILTER=<glob> runs a subset.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -227,6 +228,7 @@ static void spawn_child(struct child *ch, const char *const *prefix, const char 
     ch->in = to[1];
     ch->out = fdopen(from[0], "r");
     assert_non_null(ch->out);
+    setvbuf(ch->out, NULL, _IONBF, 0); /* nothing read ahead of what poll() sees */
 }
 
 /* The child's next output line (without the newline); fails the test after the deadline. */
@@ -899,6 +901,204 @@ static int child_vanish(const char *guid_text_arg)
     while (fgets(line, sizeof(line), stdin) != NULL) {
     }
     return 4; /* the callback never came */
+}
+
+/* ---- four in flight per user, across processes ----------------------------------------------- */
+
+#define SPLIT_JOBS 6
+
+static struct {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int entered, permits;
+} split;
+
+static bgcopy_hr parent_blocking(bgcopy_job *job, void *user)
+{
+    pthread_mutex_lock(&split.m);
+    split.entered++;
+    pthread_cond_broadcast(&split.c);
+    while (split.permits == 0) {
+        pthread_cond_wait(&split.c, &split.m);
+    }
+    split.permits--;
+    pthread_mutex_unlock(&split.m);
+    return BGCOPY_S_OK;
+}
+
+/* Waits until this process's and the child's callbacks together entered `target` times (the
+ * child prints one line per entry), at most `seconds`; returns the total reached. */
+static int split_wait(struct child *ch, int *child_entered, int target, double seconds)
+{
+    double waited = 0;
+    char line[128];
+
+    for (;;) {
+        struct pollfd p = {fileno(ch->out), POLLIN, 0};
+        int total;
+        pthread_mutex_lock(&split.m);
+        total = split.entered + *child_entered;
+        pthread_mutex_unlock(&split.m);
+        if (total >= target || waited >= seconds) {
+            return total;
+        }
+        if (poll(&p, 1, 10) == 1 && fgets(line, sizeof(line), ch->out) != NULL &&
+            strncmp(line, "entered", 7) == 0) {
+            (*child_entered)++;
+        }
+        waited += 0.01;
+    }
+}
+
+/* Six TRANSFERRED jobs of one user: this process registers callbacks that block on three, a
+ * second process of the same user on the other three. At most four callbacks are inside at
+ * once across both processes; the fifth enters only after one returns (the engine counts per
+ * user, whichever process registered). */
+static void test_four_in_flight_across_processes(void **state)
+{
+    char src[600], dst[600], name[32], text[3][BGCOPY_GUID_STRING_SIZE];
+    const char *args[] = {"child-block", text[0], text[1], text[2], NULL};
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_job *jobs[SPLIT_JOBS];
+    bgcopy_manager *mgr;
+    struct child ch;
+    bgcopy_guid id;
+    char line[64];
+    int i, waited, child_entered = 0;
+
+    SERVICE_ONLY();
+    memset(&split, 0, sizeof(split));
+    pthread_mutex_init(&split.m, NULL);
+    pthread_cond_init(&split.c, NULL);
+    mgr = open_manager();
+    path_in(src, sizeof(src), "split.src");
+    write_file(src, 20000);
+    for (i = 0; i < SPLIT_JOBS; i++) {
+        snprintf(name, sizeof(name), "split%d.bin", i);
+        path_in(dst, sizeof(dst), name);
+        jobs[i] = new_job(mgr, name, &id);
+        if (i >= 3) {
+            guid_text(&id, text[i - 3]);
+        }
+        assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(jobs[i], src, dst));
+        assert_hr(BGCOPY_S_OK, bgcopy_job_resume(jobs[i]));
+    }
+    /* Every job TRANSFERRED, with nobody to tell yet (JobTransferred is owed). */
+    for (i = 0, waited = 0; i < SPLIT_JOBS && waited < DEADLINE_S * 1000; waited += 10) {
+        if (state_of(jobs[i]) == BGCOPY_JOB_STATE_TRANSFERRED) {
+            i++;
+        } else {
+            nanosleep(&(struct timespec){0, 10000000L}, NULL);
+        }
+    }
+    assert_int_equal(SPLIT_JOBS, i);
+
+    spawn_child(&ch, NULL, args); /* registers on jobs 3-5; its callbacks may start at once */
+    for (;;) {
+        child_line(&ch, line, sizeof(line));
+        if (strcmp(line, "ready") == 0) {
+            break;
+        }
+        assert_string_equal("entered", line);
+        child_entered++;
+    }
+    cb.job_transferred = parent_blocking;
+    for (i = 0; i < 3; i++) {
+        assert_hr(BGCOPY_S_OK, bgcopy_job_set_notify_callbacks(jobs[i], &cb, NULL));
+    }
+    assert_int_equal(4, split_wait(&ch, &child_entered, 4, DEADLINE_S));
+    /* Two are due, no slot is free: give them a fair chance to (wrongly) enter. */
+    assert_int_equal(4, split_wait(&ch, &child_entered, 5, 0.3));
+
+    /* One returns (the parent's if one is inside, else the child's): the fifth enters. */
+    pthread_mutex_lock(&split.m);
+    if (split.entered > 0) {
+        split.permits++;
+        pthread_cond_broadcast(&split.c);
+    } else {
+        child_say(&ch, "go\n");
+    }
+    pthread_mutex_unlock(&split.m);
+    assert_int_equal(5, split_wait(&ch, &child_entered, 5, DEADLINE_S));
+    assert_int_equal(5, split_wait(&ch, &child_entered, 6, 0.3));
+
+    /* Everyone may go. */
+    pthread_mutex_lock(&split.m);
+    split.permits += SPLIT_JOBS;
+    pthread_cond_broadcast(&split.c);
+    pthread_mutex_unlock(&split.m);
+    for (i = 0; i < 3; i++) {
+        child_say(&ch, "go\n");
+    }
+    assert_int_equal(SPLIT_JOBS, split_wait(&ch, &child_entered, SPLIT_JOBS, DEADLINE_S));
+    pthread_mutex_lock(&split.m);
+    assert_int_equal(3, split.entered);
+    pthread_mutex_unlock(&split.m);
+    assert_int_equal(3, child_entered);
+    assert_int_equal(0, child_wait(&ch)); /* it leaves once its three callbacks returned */
+    for (i = 0; i < SPLIT_JOBS; i++) {
+        assert_hr(BGCOPY_S_OK, bgcopy_job_complete(jobs[i]));
+        bgcopy_job_release(jobs[i]);
+    }
+    bgcopy_manager_close(mgr);
+}
+
+static struct {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int returned;
+} block = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+/* Announces itself, then waits for one "go" line from the parent. */
+static bgcopy_hr child_blocking(bgcopy_job *job, void *user)
+{
+    char line[16];
+
+    pthread_mutex_lock(&block.m);
+    printf("entered\n");
+    fflush(stdout);
+    pthread_mutex_unlock(&block.m);
+    if (fgets(line, sizeof(line), stdin) == NULL) {
+        line[0] = '\0';
+    }
+    pthread_mutex_lock(&block.m);
+    block.returned++;
+    pthread_cond_broadcast(&block.c);
+    pthread_mutex_unlock(&block.m);
+    return BGCOPY_S_OK;
+}
+
+static int child_block(char **guids)
+{
+    bgcopy_manager *mgr = child_open();
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_job *jobs[3];
+    bgcopy_guid id;
+    struct timespec ts;
+    int i, ok;
+
+    cb.job_transferred = child_blocking;
+    for (i = 0; i < 3; i++) {
+        if (bgcopy_guid_from_string(guids[i], &id) != BGCOPY_S_OK ||
+            bgcopy_manager_get_job(mgr, &id, &jobs[i]) != BGCOPY_S_OK ||
+            bgcopy_job_set_notify_callbacks(jobs[i], &cb, NULL) != BGCOPY_S_OK) {
+            return 3;
+        }
+    }
+    printf("ready\n");
+    fflush(stdout);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += DEADLINE_S;
+    pthread_mutex_lock(&block.m);
+    while (block.returned < 3 && pthread_cond_timedwait(&block.c, &block.m, &ts) == 0) {
+    }
+    ok = block.returned == 3;
+    pthread_mutex_unlock(&block.m);
+    for (i = 0; i < 3; i++) {
+        bgcopy_job_release(jobs[i]);
+    }
+    bgcopy_manager_close(mgr);
+    return ok ? 0 : 4;
 }
 
 /* ---- raw protocol
@@ -1811,6 +2011,9 @@ static int child_main(int argc, char **argv)
     if (strcmp(argv[1], "child-vanish") == 0 && argc == 3) {
         return child_vanish(argv[2]);
     }
+    if (strcmp(argv[1], "child-block") == 0 && argc == 5) {
+        return child_block(argv + 2);
+    }
     if (strcmp(argv[1], "child-nobody") == 0 && argc == 5) {
         return child_nobody(argv[2], argv[3], argv[4]);
     }
@@ -1829,6 +2032,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_two_processes_share_a_job),
         cmocka_unit_test(test_job_outlives_its_process),
         cmocka_unit_test(test_client_vanishes_inside_callback),
+        cmocka_unit_test(test_four_in_flight_across_processes),
         cmocka_unit_test(test_malformed_frames),
         cmocka_unit_test(test_flood_does_not_stall_others),
         cmocka_unit_test(test_second_instance_refused),
@@ -1851,5 +2055,8 @@ int main(int argc, char **argv)
         unsetenv(proxy_vars[i]);
     }
     signal(SIGPIPE, SIG_IGN);
+    if (getenv("BGCOPY_TEST_FILTER") != NULL) {
+        cmocka_set_test_filter(getenv("BGCOPY_TEST_FILTER"));
+    }
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

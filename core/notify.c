@@ -164,13 +164,9 @@ static void enqueue(struct bgcopy__engine *e, struct emu_job *job, int kind, str
     rearm(e);
 }
 
-/* Whether a notification of kind is queued for job, or being delivered (it is queued again
- * if that delivery fails, so it must not be queued twice). */
 static int queued(struct bgcopy__engine *e, const struct emu_job *job, int kind)
 {
     const struct bgcopy__note *n;
-    if (job->notifying & (1u << kind))
-        return 1;
     for (n = e->notes; n; n = n->next)
         if (n->job == job && n->kind == kind)
             return 1;
@@ -261,6 +257,10 @@ void bgcopy__notify_registered(struct emu_job *job)
     }
 }
 
+/* A target appeared or changed: what is owed is queued - unless a delivery of it is in
+ * flight, whose failure queues it again for the job's targets of then (so removing the
+ * callbacks during their call does not run the command line twice). New callbacks
+ * (bgcopy__notify_registered) get it again regardless: at least once. */
 void bgcopy__notify_owed(struct emu_job *job)
 {
     struct bgcopy__engine *e = job->engine;
@@ -268,10 +268,12 @@ void bgcopy__notify_owed(struct emu_job *job)
     if (job->owed_transferred && job->state == BGCOPY_JOB_STATE_TRANSFERRED &&
         enabled(job, BGCOPY__NOTE_JOB_TRANSFERRED) &&
         has_target(e, job, BGCOPY__NOTE_JOB_TRANSFERRED) &&
+        !(job->notifying & (1u << BGCOPY__NOTE_JOB_TRANSFERRED)) &&
         !queued(e, job, BGCOPY__NOTE_JOB_TRANSFERRED))
         enqueue(e, job, BGCOPY__NOTE_JOB_TRANSFERRED, NULL, now, 0);
     if (job->owed_error && job->state == BGCOPY_JOB_STATE_ERROR &&
         enabled(job, BGCOPY__NOTE_JOB_ERROR) && has_target(e, job, BGCOPY__NOTE_JOB_ERROR) &&
+        !(job->notifying & (1u << BGCOPY__NOTE_JOB_ERROR)) &&
         !queued(e, job, BGCOPY__NOTE_JOB_ERROR))
         enqueue(e, job, BGCOPY__NOTE_JOB_ERROR, NULL, now, 0);
 }

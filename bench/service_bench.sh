@@ -169,7 +169,8 @@ for run in $(seq "$RUNS"); do
     done
 done
 rm -f "$OUT"
-kill "$NGINX_PID" && wait "$NGINX_PID" 2>/dev/null || true
+kill "$NGINX_PID" 2>/dev/null || true
+wait "$NGINX_PID" 2>/dev/null || true
 NGINX_PID=""
 kill "$SVC_PID"
 while kill -0 "$SVC_PID" 2>/dev/null; do sleep 0.05; done
@@ -180,7 +181,9 @@ SVC_PID=""
 mkdir -p "$TMP/rt"
 BGCOPY_SERVICE_IDLE=5 "$ROUNDTRIP" "$TMP/rt" 2 >"$TMP/roundtrip" || die "service_bench failed"
 RT_PID=$(cat "$TMP/rt/run/bgcopyd.sock.pid" 2>/dev/null || true)
-[ -n "$RT_PID" ] && kill "$RT_PID" 2>/dev/null || true
+if [ -n "$RT_PID" ]; then
+    kill "$RT_PID" 2>/dev/null || true
+fi
 
 # ---- results ------------------------------------------------------------------------------------
 

@@ -222,7 +222,7 @@ out.append("## Download throughput: checkpoints on, off, no store\n")
 out.append("A {:.0f} MiB file of random bytes on tmpfs served by nginx (one worker, sendfile) on "
            "127.0.0.1, downloaded into a file on disk by one FOREGROUND job (Resume, "
            "JobTransferred, Complete). Modes: **on** = a store with the default checkpoints "
-           "(every 8 MiB or 2 s, each fsyncs the temp file first), **off** = a store with "
+           "(every 8 MiB or 2 s; no fsync), **off** = a store with "
            "checkpoint_bytes = UINT64_MAX and checkpoint_ms = UINT32_MAX (only state changes "
            "written), **memory** = state_dir `:memory:` (no store). Interleaved in a random "
            "order every round ({}), `sync` before each run, a fresh state directory for each.\n".format(

@@ -165,9 +165,9 @@ struct server {
 /* The one server of this process (trampolines reach it through here). */
 static struct server *the_server;
 
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static void logf_(const char *fmt, ...)
+static void log_line(const char *fmt, ...)
 {
     va_list ap;
     time_t t = time(NULL);
@@ -644,8 +644,8 @@ static bgcopy_hr do_hello(struct conn *c, struct bgcopy__svc_rd *in, struct bgco
         pthread_rwlock_unlock(&c->mgr_lock);
     }
     if (BGCOPY_FAILED(hr)) {
-        logf_("refused pid %ld uid %lu: %s", (long)c->pid, (unsigned long)c->uid,
-              bgcopy_hr_name(hr));
+        log_line("refused pid %ld uid %lu: %s", (long)c->pid, (unsigned long)c->uid,
+                 bgcopy_hr_name(hr));
     }
     free(peer);
     return hr;
@@ -1447,7 +1447,7 @@ static void conn_drop(struct conn *c, const char *why)
         return;
     }
     if (why != NULL) {
-        logf_("client pid %ld uid %lu dropped: %s", (long)c->pid, (unsigned long)c->uid, why);
+        log_line("client pid %ld uid %lu dropped: %s", (long)c->pid, (unsigned long)c->uid, why);
     }
     pthread_mutex_lock(&c->lock);
     c->dead = 1;
@@ -1547,7 +1547,7 @@ static void queue_cleanup(struct conn *c)
     c->cleanup_queued = 1;
     req = calloc(1, sizeof(*req));
     if (req == NULL) {
-        logf_("out of memory: the state of client pid %ld stays", (long)c->pid);
+        log_line("out of memory: the state of client pid %ld stays", (long)c->pid);
         return;
     }
     req->data = c;
@@ -1799,7 +1799,7 @@ static void begin_shutdown(struct server *s, const char *why)
     if (s->stopping) {
         return;
     }
-    logf_("stopping (%s)", why);
+    log_line("stopping (%s)", why);
     s->stopping = 1;
     unlink_socket(s);
     uv_timer_stop(&s->idle_timer);
@@ -1841,7 +1841,7 @@ static void report(int fd, const char *fmt, ...)
         n = (int)sizeof(line) - 2;
     }
     line[n++] = '\n';
-    logf_("%.*s", n - 1, line);
+    log_line("%.*s", n - 1, line);
     if (fd >= 0) {
         ssize_t w = write(fd, line, (size_t)n);
         (void)w;
@@ -2022,9 +2022,9 @@ int bgcopy__svc_server_run(const struct bgcopy__svc_server_options *o)
     if (o->ready_fd >= 0) {
         close(o->ready_fd);
     }
-    logf_("serving %s (state %s, idle %us%s)", s->socket_path,
-          s->state_dir ? s->state_dir : "default", (unsigned)o->idle_timeout,
-          o->system ? ", system-wide" : "");
+    log_line("serving %s (state %s, idle %us%s)", s->socket_path,
+             s->state_dir ? s->state_dir : "default", (unsigned)o->idle_timeout,
+             o->system ? ", system-wide" : "");
 
     uv_run(&s->loop, UV_RUN_DEFAULT);
     uv_loop_close(&s->loop);

@@ -93,8 +93,8 @@ typedef struct bgcopy_manager_options {
 
     /** BGCOPY_ENGINE_SERVICE only (ignored otherwise). The service's socket. NULL: the
      * BGCOPY_SERVICE_SOCKET environment variable, else $XDG_RUNTIME_DIR/bgcopy/bgcopyd.sock,
-     * else /tmp/bgcopy-<uid>/bgcopyd.sock (a directory the library creates with mode 0700 and
-     * refuses when it is a symlink, another user's, or open to others). */
+     * else /tmp/bgcopy-UID/bgcopyd.sock, UID the effective user id (a directory the library creates
+     * with mode 0700 and refuses when it is a symlink, another user's, or open to others). */
     const char *service_socket;
     /** The bgcopyd program started when no service answers. NULL: the BGCOPY_SERVICE_PROGRAM
      * environment variable, else bgcopyd beside the library or program (same directory,

@@ -54,7 +54,10 @@ struct bgcopy_sim {
     bgcopy_sim_request *requests;
     char **request_urls;
     size_t request_count, request_cap;
-    unsigned char *pattern;
+    unsigned char *pattern; /* chunk bytes: the last PATTERN piece generated */
+    uint32_t pattern_seed;  /* ... of this seed */
+    uint64_t pattern_pos;   /* ... from this offset */
+    size_t pattern_len;     /* ... this many bytes (0: none yet) */
 };
 
 /* A request in flight on the scripted network. */
@@ -415,7 +418,14 @@ static void body_step(struct bgcopy__engine *e, bgcopy__timer *t)
     if (x->limit_kind && x->limit - x->sent < n)
         n = x->limit - x->sent;
     if (x->content == BGCOPY_SIM_CONTENT_PATTERN) {
-        pattern_fill(sim->pattern, x->seed, x->pos, (size_t)n);
+        /* The same piece again (the same resource fetched by another job) is not generated
+         * again: on_data only reads the buffer. */
+        if (sim->pattern_len < n || sim->pattern_seed != x->seed || sim->pattern_pos != x->pos) {
+            pattern_fill(sim->pattern, x->seed, x->pos, (size_t)n);
+            sim->pattern_seed = x->seed;
+            sim->pattern_pos = x->pos;
+            sim->pattern_len = (size_t)n;
+        }
         hr = x->sink->on_data(x->ctx, sim->pattern, (size_t)n);
     } else {
         hr = x->sink->on_data(x->ctx, NULL, (size_t)n);

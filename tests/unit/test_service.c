@@ -23,7 +23,8 @@
  *   - SIGKILL of the service: the next call starts a new one transparently, which loads the
  *     jobs from the store; killed in the middle of an HTTP download (bgcopy-testserver), the
  *     transfer goes on from its checkpoint and the callbacks are registered again;
- *   - a second instance for the same socket refuses to start; an idle service exits;
+ *   - a second instance for the same socket, or for the same state directory, refuses to
+ *     start; an idle service exits;
  *   - identity: a system-wide root service and a client run as `nobody` (setpriv) that cannot
  *     see or touch root's job, nor enumerate all users, whose files are created as nobody,
  *     who cannot write where nobody may not nor read what nobody may not, and whose command
@@ -1526,10 +1527,15 @@ static void run_bgcopyd(char *line, size_t size, const char *extra)
     pclose(p);
 }
 
+/* A second bgcopyd on the same socket refuses to start (the socket's lock); on another socket
+ * but the same state directory too (the store's engine lock): a client that would start it
+ * gets HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING) with the reason. */
 static void test_second_instance_refused(void **state)
 {
-    bgcopy_manager *mgr;
-    char line[600];
+    bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_manager *mgr, *other = NULL;
+    char line[600], extra[1500], run[600], sock[700];
+    const char *statedir = getenv("BGCOPY_STATE_DIR");
     pid_t pid;
 
     SERVICE_ONLY();
@@ -1537,6 +1543,20 @@ static void test_second_instance_refused(void **state)
     pid = fx_service_pid();
     run_bgcopyd(line, sizeof(line), "");
     assert_int_equal(0, strncmp(line, "ERROR 80070420 busy ", 20));
+
+    assert_non_null(statedir);
+    path_in(run, sizeof(run), "other-run");
+    assert_int_equal(0, mkdir(run, 0700));
+    snprintf(sock, sizeof(sock), "%s/bgcopyd.sock", run);
+    snprintf(extra, sizeof(extra), "--socket '%s' --state-dir '%s'", sock, statedir);
+    run_bgcopyd(line, sizeof(line), extra);
+    assert_int_equal(0, strncmp(line, "ERROR 80070420 fatal ", 21));
+    o.engine = BGCOPY_ENGINE_SERVICE;
+    o.service_socket = sock;
+    o.state_dir = statedir;
+    assert_hr(BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING, bgcopy_manager_open(&o, &other));
+    assert_null(other);
+    assert_non_null(strstr(bgcopy_manager_open_detail(), "bgcopyd: "));
     assert_service_fine(pid);
     bgcopy_manager_close(mgr);
 }

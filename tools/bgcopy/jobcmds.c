@@ -219,21 +219,26 @@ int cli_cmd_addfileset(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-/* Parses "off:len,off:len,off:eof" into a new array. */
+/* Parses "off:len,off:len,off:eof" into a new array (every item must be there: "1:2,,"
+ * is refused). */
 static int parse_ranges(struct cli *cli, const char *text, bgcopy_file_range **out, uint32_t *count)
 {
-    char *copy = strdup(text), *save = NULL, *item;
+    char *copy = strdup(text), *item, *next;
     bgcopy_file_range *r = NULL;
     uint32_t n = 0, cap = 0;
     int rc = 0;
 
     if (copy == NULL)
         return CLI_FAIL;
-    for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(item, ':');
+    for (item = copy; item != NULL; item = next) {
+        char *colon;
         uint64_t off, len;
+        next = strchr(item, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        colon = strchr(item, ':');
         if (colon == NULL) {
-            rc = cli_usage(cli, "'%s' is not a range (offset:length, offset:eof)", item);
+            rc = cli_usage(cli, "'%s' is not a range (offset:length or offset:eof)", item);
             break;
         }
         *colon = '\0';
@@ -258,8 +263,6 @@ static int parse_ranges(struct cli *cli, const char *text, bgcopy_file_range **o
         n++;
     }
     free(copy);
-    if (rc == 0 && n == 0)
-        rc = cli_usage(cli, "the range list is empty");
     if (rc != 0) {
         free(r);
         return rc;

@@ -51,36 +51,37 @@ enum prop {
 static const struct {
     const char *name;
     const char *key;
+    const char *label; /* for "Unable to get <label>" */
 } props[P_COUNT] = {
-    {"state", "state"},
-    {"error", "error"},
-    {"errorcount", "error_count"},
-    {"bytestotal", "bytes_total"},
-    {"bytestransferred", "bytes_transferred"},
-    {"filestotal", "files_total"},
-    {"filestransferred", "files_transferred"},
-    {"creationtime", "creation_time"},
-    {"modificationtime", "modification_time"},
-    {"completiontime", "completion_time"},
-    {"displayname", "display_name"},
-    {"description", "description"},
-    {"type", "type"},
-    {"priority", "priority"},
-    {"owner", "owner"},
-    {"notifyflags", "notify_flags"},
-    {"notifyinterface", "notify_interface"},
-    {"notifycmdline", "notify_cmd_line"},
-    {"notifyhandler", "notify_handler"},
-    {"minretrydelay", "min_retry_delay"},
-    {"noprogresstimeout", "no_progress_timeout"},
-    {"maxdownloadtime", "max_download_time"},
-    {"proxyusage", "proxy_usage"},
-    {"proxylist", "proxy_list"},
-    {"proxybypasslist", "proxy_bypass_list"},
-    {"customheaders", "custom_headers"},
-    {"securityflags", "security_flags"},
-    {"temporaryname", "temporary_name"},
-    {"property", "value"},
+    {"state", "state", "state"},
+    {"error", "error", "error"},
+    {"errorcount", "error_count", "error count"},
+    {"bytestotal", "bytes_total", "bytes total"},
+    {"bytestransferred", "bytes_transferred", "bytes transferred"},
+    {"filestotal", "files_total", "files total"},
+    {"filestransferred", "files_transferred", "files transferred"},
+    {"creationtime", "creation_time", "creation time"},
+    {"modificationtime", "modification_time", "modification time"},
+    {"completiontime", "completion_time", "completion time"},
+    {"displayname", "display_name", "display name"},
+    {"description", "description", "description"},
+    {"type", "type", "type"},
+    {"priority", "priority", "priority"},
+    {"owner", "owner", "owner"},
+    {"notifyflags", "notify_flags", "notification flags"},
+    {"notifyinterface", "notify_interface", "notification interface"},
+    {"notifycmdline", "notify_cmd_line", "notification command line"},
+    {"notifyhandler", "notify_handler", "notification handler"},
+    {"minretrydelay", "min_retry_delay", "minimum retry delay"},
+    {"noprogresstimeout", "no_progress_timeout", "no progress timeout"},
+    {"maxdownloadtime", "max_download_time", "maximum download time"},
+    {"proxyusage", "proxy_usage", "proxy usage"},
+    {"proxylist", "proxy_list", "proxy list"},
+    {"proxybypasslist", "proxy_bypass_list", "proxy bypass list"},
+    {"customheaders", "custom_headers", "custom headers"},
+    {"securityflags", "security_flags", "security flags"},
+    {"temporaryname", "temporary_name", "temporary name"},
+    {"property", "value", "property"},
 };
 
 static const char *const priority_words[] = {"FOREGROUND", "HIGH", "NORMAL", "LOW"};
@@ -280,13 +281,20 @@ static bgcopy_hr read_prop(int p, bgcopy_job *job, uint32_t extra, struct value 
         set_number(v, u);
         return hr;
     case P_PROXYUSAGE:
-        hr = bgcopy_job_get_proxy_settings(job, &usage, NULL, NULL);
+        hr = bgcopy_job_get_proxy_settings(job, &usage, &s, &s2);
+        bgcopy_free(s);
+        bgcopy_free(s2);
         set_text(v, (unsigned)usage < 4 ? proxy_words[usage] : "UNKNOWN");
         return hr;
     case P_PROXYLIST:
     case P_PROXYBYPASSLIST:
-        hr = bgcopy_job_get_proxy_settings(job, NULL, p == P_PROXYLIST ? &s : NULL,
-                                           p == P_PROXYBYPASSLIST ? &s : NULL);
+        hr = bgcopy_job_get_proxy_settings(job, &usage, &s, &s2);
+        if (p == P_PROXYBYPASSLIST) {
+            bgcopy_free(s);
+            s = s2;
+        } else {
+            bgcopy_free(s2);
+        }
         if (BGCOPY_SUCCEEDED(hr) && s == NULL) {
             v->kind = V_NULL;
             set_text(v, "NULL");
@@ -449,7 +457,7 @@ int cli_cmd_get(struct cli *cli, int argc, char **argv)
     hr = read_prop(p, job, extra, &v);
     if (BGCOPY_FAILED(hr)) {
         char what[64];
-        snprintf(what, sizeof(what), "get %s", props[p].name);
+        snprintf(what, sizeof(what), "get %s", props[p].label);
         rc = cli_fail(cli, what, hr);
     } else if (cli->json) {
         char guid[BGCOPY_GUID_STRING_SIZE];
@@ -715,7 +723,13 @@ done:
     free(headers);
     if (BGCOPY_FAILED(hr)) {
         char what[64];
-        snprintf(what, sizeof(what), "set %s", name);
+        if (strcmp(name, "removecredentials") == 0)
+            snprintf(what, sizeof(what), "remove credentials");
+        else if (strcmp(name, "proxysettings") == 0 || strcmp(name, "credentials") == 0)
+            snprintf(what, sizeof(what), "set %s",
+                     name[0] == 'p' ? "proxy settings" : "credentials");
+        else
+            snprintf(what, sizeof(what), "set %s", props[p].label);
         return cli_fail(cli, what, hr);
     }
     cli_banner(cli);

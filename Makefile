@@ -3,7 +3,8 @@
 #   make deps          install the Debian packages the build needs (scripts/deps.sh)
 #   make build         configure and build into $(BUILD_DIR) with -Werror
 #   make test          build, then run the whole CTest suite
-#   make demo          build, then run the bgcopy-demo example
+#   make demo          build, then scripts/demo.sh: bgcopy /transfer of three files from
+#                      bgcopy-testserver on 127.0.0.1, checksums compared (state in build/demo)
 #   make asan          ASan+UBSan build in $(ASAN_BUILD_DIR), then run the suite there
 #   make tsan          ThreadSanitizer build in $(TSAN_BUILD_DIR), then the threaded tests
 #   make format        clang-format -i every tracked (or new, unignored) .c/.h file
@@ -60,7 +61,7 @@ test: build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 demo: build
-	$(BUILD_DIR)/bin/bgcopy-demo
+	BUILD_DIR=$(BUILD_DIR) sh scripts/demo.sh
 
 format:
 	$(FORMAT_FILES) | xargs -0 -r $(CLANG_FORMAT) -i

@@ -134,13 +134,54 @@ static int term_width(void)
     return 80;
 }
 
-/* The terminal bar: "[#####.....]  45%  45.0 MiB / 100.0 MiB  12.3 MiB/s  2/3  STATE". */
-static void draw_bar(bgcopy_job_state state, const bgcopy_job_progress *p, double rate,
-                     bgcopy_hr transient)
+/* The fraction of the job done, 0..1: bytes when the job's size is known; else, while some
+ * file's size is still unknown, whole files plus the share of the file in progress. */
+static double fraction_done(bgcopy_job *job, const bgcopy_job_progress *p)
 {
-    char done[32], total[32], speed[32], tail[160], bar[128];
-    int width = term_width(), pc = percent(p), barw, fill, i;
+    bgcopy_file_enum *fe = NULL;
+    bgcopy_file *f;
+    uint32_t fetched;
+    double units = 0;
+    int current = 1;
 
+    if (p->bytes_total != BGCOPY_SIZE_UNKNOWN) {
+        int pc = percent(p);
+        return p->bytes_total == 0 ? pc / 100.0
+                                   : (double)p->bytes_transferred / (double)p->bytes_total;
+    }
+    if (p->files_total == 0 || BGCOPY_FAILED(bgcopy_job_enum_files(job, &fe)))
+        return 0;
+    while (bgcopy_file_enum_next(fe, 1, &f, &fetched) == BGCOPY_S_OK && fetched == 1) {
+        bgcopy_file_progress fp = {BGCOPY_SIZE_UNKNOWN, 0, 0};
+        bgcopy_file_get_progress(f, &fp);
+        bgcopy_file_release(f);
+        if (fp.bytes_total != BGCOPY_SIZE_UNKNOWN && fp.bytes_transferred >= fp.bytes_total) {
+            units += 1;
+        } else if (current && fp.bytes_total != BGCOPY_SIZE_UNKNOWN && fp.bytes_total > 0) {
+            units += (double)fp.bytes_transferred / (double)fp.bytes_total;
+            current = 0;
+        } else {
+            current = 0;
+        }
+    }
+    bgcopy_file_enum_release(fe);
+    return units / p->files_total;
+}
+
+/* The terminal bar: "[#####.....]  45%  45.0 MiB / 100.0 MiB  12.3 MiB/s  file 2/3  STATE".
+ * The fields have fixed widths so the bar does not jump while the numbers change. */
+static void draw_bar(bgcopy_job *job, bgcopy_job_state state, const bgcopy_job_progress *p,
+                     double rate, bgcopy_hr transient)
+{
+    char done[32], total[32], speed[32], tail[160], bar[64];
+    int width = term_width(), pc, barw, fill, i;
+    double frac = fraction_done(job, p);
+
+    if (frac < 0)
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    pc = (int)(frac * 100.0);
     human((double)p->bytes_transferred, done, sizeof(done));
     if (p->bytes_total == BGCOPY_SIZE_UNKNOWN)
         snprintf(total, sizeof(total), "?");
@@ -148,26 +189,26 @@ static void draw_bar(bgcopy_job_state state, const bgcopy_job_progress *p, doubl
         human((double)p->bytes_total, total, sizeof(total));
     human(rate, speed, sizeof(speed));
     if (state == BGCOPY_JOB_STATE_TRANSIENT_ERROR)
-        snprintf(tail, sizeof(tail), "%s / %s  file %u/%u  TRANSIENT_ERROR 0x%08x, retrying", done,
-                 total, (unsigned)p->files_transferred, (unsigned)p->files_total,
+        snprintf(tail, sizeof(tail), "%10s / %-10s  file %u/%u  TRANSIENT_ERROR 0x%08x, retrying",
+                 done, total, (unsigned)p->files_transferred, (unsigned)p->files_total,
                  (unsigned)transient);
     else
-        snprintf(tail, sizeof(tail), "%s / %s  %s/s  file %u/%u  %s", done, total, speed,
+        snprintf(tail, sizeof(tail), "%10s / %-10s %10s/s  file %u/%u  %s", done, total, speed,
                  (unsigned)(p->files_transferred + (p->files_transferred < p->files_total)),
                  (unsigned)p->files_total, bgcopy_job_state_name(state));
-    barw = width - (int)strlen(tail) - 10;
-    if (barw > 50)
-        barw = 50;
+    barw = width - 80 + 30;
+    if (barw > 40)
+        barw = 40;
     if (barw < 10)
         barw = 0;
-    fill = pc < 0 ? 0 : barw * pc / 100;
+    fill = (int)(frac * barw);
     for (i = 0; i < barw; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[barw] = '\0';
     if (barw > 0)
-        printf("\r[%s] %3d%%  %s\033[K", bar, pc < 0 ? 0 : pc, tail);
+        printf("\r[%s] %3d%% %s\033[K", bar, pc, tail);
     else
-        printf("\r%3d%%  %s\033[K", pc < 0 ? 0 : pc, tail);
+        printf("\r%3d%% %s\033[K", pc, tail);
     fflush(stdout);
 }
 
@@ -444,7 +485,7 @@ int cli_cmd_transfer(struct cli *cli, int argc, char **argv)
             }
         } else if (tty) {
             if (changed || t - last_draw >= REDRAW_MS / 1000.0) {
-                draw_bar(state, &p, rate, transient);
+                draw_bar(job, state, &p, rate, transient);
                 bar_shown = 1;
                 last_draw = t;
             }

@@ -784,6 +784,24 @@ static bgcopy_hr read_job(struct bgcopy__engine *e, sqlite3_stmt *st, struct emu
     return BGCOPY_S_OK;
 }
 
+/* A stored temp name is what bgcopy__temp_name_draw makes: BIT<4 upper-case hex>.tmp in the
+ * directory of the absolute local name. Anything else (a damaged or forged record) is refused
+ * before the loader truncates, renames or deletes it. */
+static int temp_name_sane(const char *local, const char *temp)
+{
+    const char *ls = strrchr(local, '/'), *ts = strrchr(temp, '/');
+    int i;
+
+    if (local[0] != '/' || ls == NULL || ts == NULL || ls - local != ts - temp ||
+        memcmp(local, temp, (size_t)(ls - local)) != 0 || strlen(ts + 1) != 11 ||
+        memcmp(ts + 1, "BIT", 3) != 0 || strcmp(ts + 8, ".tmp") != 0)
+        return 0;
+    for (i = 4; i < 8; i++)
+        if (!((ts[i] >= '0' && ts[i] <= '9') || (ts[i] >= 'A' && ts[i] <= 'F')))
+            return 0;
+    return 1;
+}
+
 static bgcopy_hr read_file(struct emu_job *job, sqlite3_stmt *st)
 {
     struct emu_file *f;
@@ -818,7 +836,7 @@ static bgcopy_hr read_file(struct emu_job *job, sqlite3_stmt *st)
     blob = sqlite3_column_blob(st, i);
     n = sqlite3_column_bytes(st, i);
     CHECK(n % 16 == 0);
-    CHECK(strrchr(f->temp, '/') != NULL && f->local[0] == '/');
+    CHECK(temp_name_sane(f->local, f->temp));
     if (n > 0) {
         const unsigned char *b = blob;
         f->range_count = (uint32_t)(n / 16);
@@ -841,31 +859,23 @@ static bgcopy_hr read_file(struct emu_job *job, sqlite3_stmt *st)
     return BGCOPY_S_OK;
 }
 
-static bgcopy_hr read_children(struct bgcopy__store *s, struct emu_job *job)
+/* Reads job's files and credentials with the two statements of bgcopy__store_load. */
+static bgcopy_hr read_children(sqlite3_stmt *files, sqlite3_stmt *creds, struct emu_job *job)
 {
-    sqlite3_stmt *st = NULL;
-    char sql[256];
+    sqlite3_stmt *st = files;
     int rc;
     bgcopy_hr hr = BGCOPY_S_OK;
 
-    snprintf(sql, sizeof(sql), "SELECT %s FROM files WHERE job = ? ORDER BY idx", file_columns);
-    rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return hr_from_sqlite(rc);
     bind_id(st, 1, job);
     while (BGCOPY_SUCCEEDED(hr) && (rc = sqlite3_step(st)) == SQLITE_ROW)
         hr = read_file(job, st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (BGCOPY_FAILED(hr))
         return hr;
     if (rc != SQLITE_DONE)
         return hr_from_sqlite(rc);
 
-    rc = sqlite3_prepare_v2(s->db,
-                            "SELECT target, scheme, user, password FROM credentials WHERE job = ?",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return hr_from_sqlite(rc);
+    st = creds;
     bind_id(st, 1, job);
     while (BGCOPY_SUCCEEDED(hr) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int t = sqlite3_column_int(st, 0), k = sqlite3_column_int(st, 1);
@@ -881,7 +891,7 @@ static bgcopy_hr read_children(struct bgcopy__store *s, struct emu_job *job)
         c->user = col_text(st, 2);
         c->password = col_text(st, 3);
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (BGCOPY_SUCCEEDED(hr) && rc != SQLITE_DONE)
         hr = hr_from_sqlite(rc);
     return hr;
@@ -1048,7 +1058,7 @@ static int revive(struct bgcopy__engine *e, struct emu_job *job, int64_t error_f
 bgcopy_hr bgcopy__store_load(struct bgcopy__engine *e)
 {
     struct bgcopy__store *s = e->store;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *files = NULL, *creds = NULL;
     char sql[1024];
     bgcopy_hr hr = BGCOPY_S_OK;
     struct emu_job *job = NULL;
@@ -1056,15 +1066,25 @@ bgcopy_hr bgcopy__store_load(struct bgcopy__engine *e)
 
     snprintf(sql, sizeof(sql), "SELECT %s FROM jobs ORDER BY seq", job_columns);
     rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        snprintf(sql, sizeof(sql), "SELECT %s FROM files WHERE job = ? ORDER BY idx", file_columns);
+        rc = sqlite3_prepare_v2(s->db, sql, -1, &files, NULL);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            s->db, "SELECT target, scheme, user, password FROM credentials WHERE job = ?", -1,
+            &creds, NULL);
     if (rc != SQLITE_OK) {
         detail(s->path, "cannot read the jobs", sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+        sqlite3_finalize(files);
         return hr_from_sqlite(rc);
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t error_file, retry_wall, np_wall, activity_wall;
         hr = read_job(e, st, &job, &error_file, &retry_wall, &np_wall, &activity_wall);
         if (BGCOPY_SUCCEEDED(hr))
-            hr = read_children(s, job);
+            hr = read_children(files, creds, job);
         if (BGCOPY_FAILED(hr))
             break;
         if (revive(e, job, error_file, retry_wall, np_wall, activity_wall)) {
@@ -1078,6 +1098,8 @@ bgcopy_hr bgcopy__store_load(struct bgcopy__engine *e)
         job = NULL;
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(files);
+    sqlite3_finalize(creds);
     if (BGCOPY_SUCCEEDED(hr) && rc != SQLITE_DONE)
         hr = hr_from_sqlite(rc);
     if (BGCOPY_FAILED(hr)) {

@@ -7,8 +7,10 @@ BGCOPY_HR_TABLE(X), one row per code:
     X(SYM, "WindowsName", 0xVALUEu, "Message text.")
 
 Strict C99 cannot declare enumerators above INT32_MAX and an X-macro cannot emit #define lines,
-so each row also needs an object-like macro
+so each row also needs an object-like macro, preceded by its Doxygen comment (the Windows name
+and the message, wrapped to the .clang-format column limit):
 
+    /** WindowsName: Message text. */
     #define BGCOPY_<SYM> ((bgcopy_hr)0xVALUEu)
 
 Those lines sit between the "BEGIN GENERATED CONSTANTS" and "END GENERATED CONSTANTS" marker
@@ -21,7 +23,7 @@ Usage:
 
 The table is validated on every run: every row must parse; SYMs, Windows names and values must
 be unique; values are exactly eight hex digits with a 'u' suffix; messages are non-empty and end
-with '.'.
+with '.'; no name or message contains "*/".
 
 Exit status: 0 block up to date (or rewritten); 1 block stale under --check, or the table is
 invalid; 2 usage or I/O error.
@@ -31,6 +33,7 @@ import argparse
 import difflib
 import re
 import sys
+import textwrap
 
 TABLE_START = "#define BGCOPY_HR_TABLE(X)"
 BEGIN_MARK = "/* BEGIN GENERATED CONSTANTS"
@@ -44,6 +47,7 @@ ROW_RE = re.compile(
     r"\s*(?P<msg>(?:" + STRING + r"\s*)+)\)"
 )
 COMMENT_RE = re.compile(r"/\*.*?\*/", re.S)
+COLUMN_LIMIT = 100  # ColumnLimit of .clang-format
 
 
 def literal_text(literals):
@@ -102,17 +106,34 @@ def parse_rows(lines):
             errors.append("%s: empty Windows name" % r["sym"])
         if not r["msg"] or not r["msg"].endswith("."):
             errors.append("%s: message must be non-empty and end with '.'" % r["sym"])
+        if "*/" in r["name"] + r["msg"]:
+            errors.append("%s: '*/' would end the constant's doc comment" % r["sym"])
     if not rows:
         errors.append("table has no rows")
     return rows, errors
 
 
+def doxygen_text(text):
+    """Escape the characters Doxygen gives a meaning to ("*/" is refused by parse_rows)."""
+    return re.sub(r'([\\@&$#%<>`])', r"\\\1", text)
+
+
+def render_doc(row):
+    """The /** ... */ comment of one constant, wrapped to the column limit (clang-format leaves
+    comment lines that fit alone, so the output is clang-format clean)."""
+    text = doxygen_text("%s: %s" % (row["name"], row["msg"]))
+    lines = textwrap.wrap(text, width=COLUMN_LIMIT - len(" */"), initial_indent="/** ",
+                          subsequent_indent=" * ", break_long_words=False,
+                          break_on_hyphens=False)
+    lines[-1] += " */"
+    return [line + "\n" for line in lines]
+
+
 def render_block(rows):
-    width = max(len("#define BGCOPY_" + r["sym"]) for r in rows) + 1
     out = [BEGIN_MARK + ": written by tools/gen-errors.py from BGCOPY_HR_TABLE. */\n"]
     for r in rows:
-        out.append(("#define BGCOPY_" + r["sym"]).ljust(width)
-                   + "((bgcopy_hr)%su)\n" % r["value"])
+        out.extend(render_doc(r))
+        out.append("#define BGCOPY_%s ((bgcopy_hr)%su)\n" % (r["sym"], r["value"]))
     out.append(END_MARK + " */\n")
     return out
 

@@ -1,4 +1,5 @@
-/* bgcopy/errors.h - bgcopy_hr: HRESULT codes with Windows' numeric values.
+/** @file bgcopy/errors.h
+ * bgcopy/errors.h - bgcopy_hr: HRESULT codes with Windows' numeric values.
  *
  * Every bgcopy call returns a bgcopy_hr, a 32-bit HRESULT whose values are exactly those
  * Windows and BITS use (BGCOPY_E_INVALID_STATE is 0x80200002, BGCOPY_E_HTTP_ERROR(404) is
@@ -15,36 +16,42 @@
 
 #include "bgcopy/export.h"
 
-/* An HRESULT: bit 31 set means failure; bits 16-26 hold the facility (7 = Win32,
+/** An HRESULT: bit 31 set means failure; bits 16-26 hold the facility (7 = Win32,
  * 0x19 = HTTP status, 0x20 = BITS); the low 16 bits hold the code. */
 typedef int32_t bgcopy_hr;
 
-/* True when hr is a success code (S_OK, S_FALSE, BG_S_*): severity bit clear. */
+/** True when hr is a success code (S_OK, S_FALSE, BG_S_*): severity bit clear.
+ * @param hr a bgcopy_hr. */
 #define BGCOPY_SUCCEEDED(hr) ((bgcopy_hr)(hr) >= 0)
 
-/* True when hr is a failure code: severity bit set. */
+/** True when hr is a failure code: severity bit set.
+ * @param hr a bgcopy_hr. */
 #define BGCOPY_FAILED(hr) ((bgcopy_hr)(hr) < 0)
 
-/* The BG_E_HTTP_ERROR_<status> code for any HTTP status: 0x80190000 + status.
- * BGCOPY_E_HTTP_ERROR(404) == BGCOPY_E_HTTP_ERROR_404 == 0x80190194. */
+/** The `BG_E_HTTP_ERROR_<status>` code for any HTTP status: 0x80190000 + status.
+ * BGCOPY_E_HTTP_ERROR(404) == BGCOPY_E_HTTP_ERROR_404 == 0x80190194.
+ * @param status an HTTP status code (100-599). */
 #define BGCOPY_E_HTTP_ERROR(status) ((bgcopy_hr)(0x80190000u + (uint32_t)(status)))
 
-/* HRESULT_FROM_WIN32: a Win32 error code as an HRESULT. 0 (ERROR_SUCCESS) stays 0; a positive
+/** HRESULT_FROM_WIN32: a Win32 error code as an HRESULT. 0 (ERROR_SUCCESS) stays 0; a positive
  * code becomes 0x80070000 | (code & 0xFFFF); like the Windows macro, a value that is already
- * an HRESULT (negative as int32) is returned unchanged. Evaluates code more than once. */
+ * an HRESULT (negative as int32) is returned unchanged. Evaluates code more than once.
+ * @param code a Win32 error code (ERROR_*). */
 #define BGCOPY_HR_FROM_WIN32(code)                                  \
     ((bgcopy_hr)(uint32_t)(code) <= 0 ? (bgcopy_hr)(uint32_t)(code) \
                                       : (bgcopy_hr)(0x80070000u | (0xFFFFu & (uint32_t)(code))))
 
-/* True when hr is an HTTP status HRESULT: severity bit set, facility 0x19, reserved and
- * customer bits clear (i.e. the upper 16 bits are exactly 0x8019). */
+/** True when hr is an HTTP status HRESULT: severity bit set, facility 0x19, reserved and
+ * customer bits clear (i.e.\ the upper 16 bits are exactly 0x8019).
+ * @param hr a bgcopy_hr. */
 #define BGCOPY_HR_IS_HTTP(hr) ((0xFFFF0000u & (uint32_t)(hr)) == 0x80190000u)
 
-/* The HTTP status carried by an HTTP HRESULT (its low 16 bits), as an int. Only meaningful when
- * BGCOPY_HR_IS_HTTP(hr). */
+/** The HTTP status carried by an HTTP HRESULT (its low 16 bits), as an int. Only meaningful when
+ * BGCOPY_HR_IS_HTTP(hr).
+ * @param hr an HTTP-facility bgcopy_hr. */
 #define BGCOPY_HR_HTTP_STATUS(hr) ((int)(0xFFFFu & (uint32_t)(hr)))
 
-/* BGCOPY_HR_TABLE(X): every code bgcopy knows, one row each:
+/** BGCOPY_HR_TABLE(X): every code bgcopy knows, one row each:
  *
  *     X(SYM, "WindowsName", 0xVALUEu, "Message.")
  *
@@ -61,7 +68,8 @@ typedef int32_t bgcopy_hr;
  * grouped by source and ascending within a group; order carries no meaning.
  *
  * Editing: change the table, then run `python3 tools/gen-errors.py include/bgcopy/errors.h` to
- * regenerate the constant block that follows it (`--check` reports a stale block). */
+ * regenerate the constant block that follows it (`--check` reports a stale block).
+ * @param X a macro taking (SYM, WindowsName, VALUE, Message), expanded once per row. */
 #define BGCOPY_HR_TABLE(X)                                                                         \
     /* Generic COM / Win32 HRESULTs. */                                                            \
     X(S_OK, "S_OK", 0x00000000u, "The operation completed successfully.")                          \
@@ -487,232 +495,518 @@ typedef int32_t bgcopy_hr;
     /* end of BGCOPY_HR_TABLE */
 
 /* BEGIN GENERATED CONSTANTS: written by tools/gen-errors.py from BGCOPY_HR_TABLE. */
-#define BGCOPY_S_OK                                        ((bgcopy_hr)0x00000000u)
-#define BGCOPY_S_FALSE                                     ((bgcopy_hr)0x00000001u)
-#define BGCOPY_E_NOTIMPL                                   ((bgcopy_hr)0x80004001u)
-#define BGCOPY_E_NOINTERFACE                               ((bgcopy_hr)0x80004002u)
-#define BGCOPY_E_POINTER                                   ((bgcopy_hr)0x80004003u)
-#define BGCOPY_E_ABORT                                     ((bgcopy_hr)0x80004004u)
-#define BGCOPY_E_FAIL                                      ((bgcopy_hr)0x80004005u)
-#define BGCOPY_E_UNEXPECTED                                ((bgcopy_hr)0x8000FFFFu)
-#define BGCOPY_E_ACCESSDENIED                              ((bgcopy_hr)0x80070005u)
-#define BGCOPY_E_OUTOFMEMORY                               ((bgcopy_hr)0x8007000Eu)
-#define BGCOPY_E_INVALIDARG                                ((bgcopy_hr)0x80070057u)
-#define BGCOPY_E_PENDING                                   ((bgcopy_hr)0x8000000Au)
-#define BGCOPY_E_WIN32_FILE_NOT_FOUND                      ((bgcopy_hr)0x80070002u)
-#define BGCOPY_E_WIN32_PATH_NOT_FOUND                      ((bgcopy_hr)0x80070003u)
-#define BGCOPY_E_WIN32_INVALID_DATA                        ((bgcopy_hr)0x8007000Du)
-#define BGCOPY_E_WIN32_WRITE_FAULT                         ((bgcopy_hr)0x8007001Du)
-#define BGCOPY_E_WIN32_READ_FAULT                          ((bgcopy_hr)0x8007001Eu)
-#define BGCOPY_E_WIN32_LOCK_VIOLATION                      ((bgcopy_hr)0x80070021u)
-#define BGCOPY_E_WIN32_HANDLE_DISK_FULL                    ((bgcopy_hr)0x80070027u)
-#define BGCOPY_E_WIN32_FILE_EXISTS                         ((bgcopy_hr)0x80070050u)
-#define BGCOPY_E_WIN32_DISK_FULL                           ((bgcopy_hr)0x80070070u)
-#define BGCOPY_E_WIN32_INVALID_NAME                        ((bgcopy_hr)0x8007007Bu)
-#define BGCOPY_E_WIN32_BUSY                                ((bgcopy_hr)0x800700AAu)
-#define BGCOPY_E_WIN32_ALREADY_EXISTS                      ((bgcopy_hr)0x800700B7u)
-#define BGCOPY_E_WIN32_FILENAME_EXCED_RANGE                ((bgcopy_hr)0x800700CEu)
-#define BGCOPY_E_WIN32_CAN_NOT_COMPLETE                    ((bgcopy_hr)0x800703EBu)
-#define BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING             ((bgcopy_hr)0x80070420u)
-#define BGCOPY_E_WIN32_REVISION_MISMATCH                   ((bgcopy_hr)0x8007051Au)
-#define BGCOPY_E_WIN32_RESOURCE_LANG_NOT_FOUND             ((bgcopy_hr)0x80070717u)
-#define BGCOPY_E_WINHTTP_TIMEOUT                           ((bgcopy_hr)0x80072EE2u)
-#define BGCOPY_E_WINHTTP_INTERNAL_ERROR                    ((bgcopy_hr)0x80072EE4u)
-#define BGCOPY_E_WINHTTP_INVALID_URL                       ((bgcopy_hr)0x80072EE5u)
-#define BGCOPY_E_WINHTTP_UNRECOGNIZED_SCHEME               ((bgcopy_hr)0x80072EE6u)
-#define BGCOPY_E_WINHTTP_NAME_NOT_RESOLVED                 ((bgcopy_hr)0x80072EE7u)
-#define BGCOPY_E_WINHTTP_CANNOT_CONNECT                    ((bgcopy_hr)0x80072EFDu)
-#define BGCOPY_E_WINHTTP_CONNECTION_ERROR                  ((bgcopy_hr)0x80072EFEu)
-#define BGCOPY_E_WINHTTP_RESEND_REQUEST                    ((bgcopy_hr)0x80072F00u)
-#define BGCOPY_E_WINHTTP_SECURE_CERT_DATE_INVALID          ((bgcopy_hr)0x80072F05u)
-#define BGCOPY_E_WINHTTP_SECURE_CERT_CN_INVALID            ((bgcopy_hr)0x80072F06u)
-#define BGCOPY_E_WINHTTP_SECURE_INVALID_CA                 ((bgcopy_hr)0x80072F0Du)
-#define BGCOPY_E_WINHTTP_SECURE_CERT_REV_FAILED            ((bgcopy_hr)0x80072F19u)
-#define BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE           ((bgcopy_hr)0x80072F78u)
-#define BGCOPY_E_WINHTTP_REDIRECT_FAILED                   ((bgcopy_hr)0x80072F7Cu)
-#define BGCOPY_E_WINHTTP_SECURE_CERT_REVOKED               ((bgcopy_hr)0x80072F8Au)
-#define BGCOPY_E_WINHTTP_SECURE_FAILURE                    ((bgcopy_hr)0x80072F8Fu)
-#define BGCOPY_S_ERROR_CONTEXT_NONE                        ((bgcopy_hr)0x00200006u)
-#define BGCOPY_S_PARTIAL_COMPLETE                          ((bgcopy_hr)0x00200017u)
-#define BGCOPY_S_UNABLE_TO_DELETE_FILES                    ((bgcopy_hr)0x0020001Au)
-#define BGCOPY_S_PROXY_CHANGED                             ((bgcopy_hr)0x0020002Au)
-#define BGCOPY_S_OVERRIDDEN_BY_POLICY                      ((bgcopy_hr)0x00200055u)
-#define BGCOPY_E_NOT_FOUND                                 ((bgcopy_hr)0x80200001u)
-#define BGCOPY_E_INVALID_STATE                             ((bgcopy_hr)0x80200002u)
-#define BGCOPY_E_EMPTY                                     ((bgcopy_hr)0x80200003u)
-#define BGCOPY_E_FILE_NOT_AVAILABLE                        ((bgcopy_hr)0x80200004u)
-#define BGCOPY_E_PROTOCOL_NOT_AVAILABLE                    ((bgcopy_hr)0x80200005u)
-#define BGCOPY_E_ERROR_CONTEXT_UNKNOWN                     ((bgcopy_hr)0x80200007u)
-#define BGCOPY_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER       ((bgcopy_hr)0x80200008u)
-#define BGCOPY_E_ERROR_CONTEXT_LOCAL_FILE                  ((bgcopy_hr)0x80200009u)
-#define BGCOPY_E_ERROR_CONTEXT_REMOTE_FILE                 ((bgcopy_hr)0x8020000Au)
-#define BGCOPY_E_ERROR_CONTEXT_GENERAL_TRANSPORT           ((bgcopy_hr)0x8020000Bu)
-#define BGCOPY_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION  ((bgcopy_hr)0x8020000Cu)
-#define BGCOPY_E_DESTINATION_LOCKED                        ((bgcopy_hr)0x8020000Du)
-#define BGCOPY_E_VOLUME_CHANGED                            ((bgcopy_hr)0x8020000Eu)
-#define BGCOPY_E_ERROR_INFORMATION_UNAVAILABLE             ((bgcopy_hr)0x8020000Fu)
-#define BGCOPY_E_NETWORK_DISCONNECTED                      ((bgcopy_hr)0x80200010u)
-#define BGCOPY_E_MISSING_FILE_SIZE                         ((bgcopy_hr)0x80200011u)
-#define BGCOPY_E_INSUFFICIENT_HTTP_SUPPORT                 ((bgcopy_hr)0x80200012u)
-#define BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT                ((bgcopy_hr)0x80200013u)
-#define BGCOPY_E_REMOTE_NOT_SUPPORTED                      ((bgcopy_hr)0x80200014u)
-#define BGCOPY_E_NEW_OWNER_DIFF_MAPPING                    ((bgcopy_hr)0x80200015u)
-#define BGCOPY_E_NEW_OWNER_NO_FILE_ACCESS                  ((bgcopy_hr)0x80200016u)
-#define BGCOPY_E_PROXY_LIST_TOO_LARGE                      ((bgcopy_hr)0x80200018u)
-#define BGCOPY_E_PROXY_BYPASS_LIST_TOO_LARGE               ((bgcopy_hr)0x80200019u)
-#define BGCOPY_E_INVALID_SERVER_RESPONSE                   ((bgcopy_hr)0x8020001Bu)
-#define BGCOPY_E_TOO_MANY_FILES                            ((bgcopy_hr)0x8020001Cu)
-#define BGCOPY_E_LOCAL_FILE_CHANGED                        ((bgcopy_hr)0x8020001Du)
-#define BGCOPY_E_ERROR_CONTEXT_REMOTE_APPLICATION          ((bgcopy_hr)0x8020001Eu)
-#define BGCOPY_E_SESSION_NOT_FOUND                         ((bgcopy_hr)0x8020001Fu)
-#define BGCOPY_E_TOO_LARGE                                 ((bgcopy_hr)0x80200020u)
-#define BGCOPY_E_STRING_TOO_LONG                           ((bgcopy_hr)0x80200021u)
-#define BGCOPY_E_CLIENT_SERVER_PROTOCOL_MISMATCH           ((bgcopy_hr)0x80200022u)
-#define BGCOPY_E_SERVER_EXECUTE_ENABLE                     ((bgcopy_hr)0x80200023u)
-#define BGCOPY_E_NO_PROGRESS                               ((bgcopy_hr)0x80200024u)
-#define BGCOPY_E_USERNAME_TOO_LARGE                        ((bgcopy_hr)0x80200025u)
-#define BGCOPY_E_PASSWORD_TOO_LARGE                        ((bgcopy_hr)0x80200026u)
-#define BGCOPY_E_INVALID_AUTH_TARGET                       ((bgcopy_hr)0x80200027u)
-#define BGCOPY_E_INVALID_AUTH_SCHEME                       ((bgcopy_hr)0x80200028u)
-#define BGCOPY_E_FILE_NOT_FOUND                            ((bgcopy_hr)0x80200029u)
-#define BGCOPY_E_INVALID_RANGE                             ((bgcopy_hr)0x8020002Bu)
-#define BGCOPY_E_OVERLAPPING_RANGES                        ((bgcopy_hr)0x8020002Cu)
-#define BGCOPY_E_CONNECT_FAILURE                           ((bgcopy_hr)0x8020002Du)
-#define BGCOPY_E_CONNECTION_CLOSED                         ((bgcopy_hr)0x8020002Eu)
-#define BGCOPY_E_KEEP_ALIVE_FAILURE                        ((bgcopy_hr)0x8020002Fu)
-#define BGCOPY_E_MESSAGE_LENGTH_LIMIT_EXCEEDED             ((bgcopy_hr)0x80200030u)
-#define BGCOPY_E_NAME_RESOLUTION_FAILURE                   ((bgcopy_hr)0x80200031u)
-#define BGCOPY_BG_E_PENDING                                ((bgcopy_hr)0x80200032u)
-#define BGCOPY_E_PIPELINE_FAILURE                          ((bgcopy_hr)0x80200033u)
-#define BGCOPY_E_PROTOCOL_ERROR                            ((bgcopy_hr)0x80200034u)
-#define BGCOPY_E_PROXY_NAME_RESOLUTION_FAILURE             ((bgcopy_hr)0x80200035u)
-#define BGCOPY_E_RECEIVE_FAILURE                           ((bgcopy_hr)0x80200036u)
-#define BGCOPY_E_REQUEST_CANCELED                          ((bgcopy_hr)0x80200037u)
-#define BGCOPY_E_SECURE_CHANNEL_FAILURE                    ((bgcopy_hr)0x80200038u)
-#define BGCOPY_E_SEND_FAILURE                              ((bgcopy_hr)0x80200039u)
-#define BGCOPY_E_SERVER_PROTOCOL_VIOLATION                 ((bgcopy_hr)0x8020003Au)
-#define BGCOPY_E_TIMEOUT                                   ((bgcopy_hr)0x8020003Bu)
-#define BGCOPY_E_TRUST_FAILURE                             ((bgcopy_hr)0x8020003Cu)
-#define BGCOPY_E_UNKNOWN_ERROR                             ((bgcopy_hr)0x8020003Du)
-#define BGCOPY_E_BLOCKED_BY_POLICY                         ((bgcopy_hr)0x8020003Eu)
-#define BGCOPY_E_INVALID_PROXY_INFO                        ((bgcopy_hr)0x8020003Fu)
-#define BGCOPY_E_INVALID_CREDENTIALS                       ((bgcopy_hr)0x80200040u)
-#define BGCOPY_E_INVALID_HASH_ALGORITHM                    ((bgcopy_hr)0x80200041u)
-#define BGCOPY_E_RECORD_DELETED                            ((bgcopy_hr)0x80200042u)
-#define BGCOPY_E_COMMIT_IN_PROGRESS                        ((bgcopy_hr)0x80200043u)
-#define BGCOPY_E_DISCOVERY_IN_PROGRESS                     ((bgcopy_hr)0x80200044u)
-#define BGCOPY_E_UPNP_ERROR                                ((bgcopy_hr)0x80200045u)
-#define BGCOPY_E_TEST_OPTION_BLOCKED_DOWNLOAD              ((bgcopy_hr)0x80200046u)
-#define BGCOPY_E_PEERCACHING_DISABLED                      ((bgcopy_hr)0x80200047u)
-#define BGCOPY_E_BUSYCACHERECORD                           ((bgcopy_hr)0x80200048u)
-#define BGCOPY_E_TOO_MANY_JOBS_PER_USER                    ((bgcopy_hr)0x80200049u)
-#define BGCOPY_E_TOO_MANY_JOBS_PER_MACHINE                 ((bgcopy_hr)0x80200050u)
-#define BGCOPY_E_TOO_MANY_FILES_IN_JOB                     ((bgcopy_hr)0x80200051u)
-#define BGCOPY_E_TOO_MANY_RANGES_IN_FILE                   ((bgcopy_hr)0x80200052u)
-#define BGCOPY_E_VALIDATION_FAILED                         ((bgcopy_hr)0x80200053u)
-#define BGCOPY_E_MAXDOWNLOAD_TIMEOUT                       ((bgcopy_hr)0x80200054u)
-#define BGCOPY_E_TOKEN_REQUIRED                            ((bgcopy_hr)0x80200056u)
-#define BGCOPY_E_UNKNOWN_PROPERTY_ID                       ((bgcopy_hr)0x80200057u)
-#define BGCOPY_E_READ_ONLY_PROPERTY                        ((bgcopy_hr)0x80200058u)
-#define BGCOPY_E_BLOCKED_BY_COST_TRANSFER_POLICY           ((bgcopy_hr)0x80200059u)
+/** S_OK: The operation completed successfully. */
+#define BGCOPY_S_OK ((bgcopy_hr)0x00000000u)
+/** S_FALSE: The operation succeeded but produced a false, empty or partial result. */
+#define BGCOPY_S_FALSE ((bgcopy_hr)0x00000001u)
+/** E_NOTIMPL: The requested operation is not implemented. */
+#define BGCOPY_E_NOTIMPL ((bgcopy_hr)0x80004001u)
+/** E_NOINTERFACE: The object does not support the requested interface. */
+#define BGCOPY_E_NOINTERFACE ((bgcopy_hr)0x80004002u)
+/** E_POINTER: A required pointer argument was NULL or invalid. */
+#define BGCOPY_E_POINTER ((bgcopy_hr)0x80004003u)
+/** E_ABORT: The operation was aborted. */
+#define BGCOPY_E_ABORT ((bgcopy_hr)0x80004004u)
+/** E_FAIL: The operation failed for an unspecified reason. */
+#define BGCOPY_E_FAIL ((bgcopy_hr)0x80004005u)
+/** E_UNEXPECTED: An unexpected internal failure occurred. */
+#define BGCOPY_E_UNEXPECTED ((bgcopy_hr)0x8000FFFFu)
+/** E_ACCESSDENIED: Access to the job, file or resource was denied. */
+#define BGCOPY_E_ACCESSDENIED ((bgcopy_hr)0x80070005u)
+/** E_OUTOFMEMORY: There was not enough memory to complete the operation. */
+#define BGCOPY_E_OUTOFMEMORY ((bgcopy_hr)0x8007000Eu)
+/** E_INVALIDARG: One or more arguments are not valid. */
+#define BGCOPY_E_INVALIDARG ((bgcopy_hr)0x80070057u)
+/** E_PENDING: The data needed to complete the operation is not available yet. */
+#define BGCOPY_E_PENDING ((bgcopy_hr)0x8000000Au)
+/** HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND): The specified file does not exist. */
+#define BGCOPY_E_WIN32_FILE_NOT_FOUND ((bgcopy_hr)0x80070002u)
+/** HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND): The specified path does not exist. */
+#define BGCOPY_E_WIN32_PATH_NOT_FOUND ((bgcopy_hr)0x80070003u)
+/** HRESULT_FROM_WIN32(ERROR_INVALID_DATA): The data is invalid. */
+#define BGCOPY_E_WIN32_INVALID_DATA ((bgcopy_hr)0x8007000Du)
+/** HRESULT_FROM_WIN32(ERROR_WRITE_FAULT): The storage device could not be written to. */
+#define BGCOPY_E_WIN32_WRITE_FAULT ((bgcopy_hr)0x8007001Du)
+/** HRESULT_FROM_WIN32(ERROR_READ_FAULT): The storage device could not be read from. */
+#define BGCOPY_E_WIN32_READ_FAULT ((bgcopy_hr)0x8007001Eu)
+/** HRESULT_FROM_WIN32(ERROR_LOCK_VIOLATION): Part of the file is locked by another process. */
+#define BGCOPY_E_WIN32_LOCK_VIOLATION ((bgcopy_hr)0x80070021u)
+/** HRESULT_FROM_WIN32(ERROR_HANDLE_DISK_FULL): The disk filled up while the file was being
+ * written. */
+#define BGCOPY_E_WIN32_HANDLE_DISK_FULL ((bgcopy_hr)0x80070027u)
+/** HRESULT_FROM_WIN32(ERROR_FILE_EXISTS): A file with that name already exists. */
+#define BGCOPY_E_WIN32_FILE_EXISTS ((bgcopy_hr)0x80070050u)
+/** HRESULT_FROM_WIN32(ERROR_DISK_FULL): There is not enough free space on the disk. */
+#define BGCOPY_E_WIN32_DISK_FULL ((bgcopy_hr)0x80070070u)
+/** HRESULT_FROM_WIN32(ERROR_INVALID_NAME): The file name, directory name or volume label has an
+ * invalid syntax. */
+#define BGCOPY_E_WIN32_INVALID_NAME ((bgcopy_hr)0x8007007Bu)
+/** HRESULT_FROM_WIN32(ERROR_BUSY): The requested resource is busy. */
+#define BGCOPY_E_WIN32_BUSY ((bgcopy_hr)0x800700AAu)
+/** HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS): The file or object to be created already exists. */
+#define BGCOPY_E_WIN32_ALREADY_EXISTS ((bgcopy_hr)0x800700B7u)
+/** HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE): The file name or path is too long. */
+#define BGCOPY_E_WIN32_FILENAME_EXCED_RANGE ((bgcopy_hr)0x800700CEu)
+/** HRESULT_FROM_WIN32(ERROR_CAN_NOT_COMPLETE): The operation could not be completed, for example
+ * because no network route exists. */
+#define BGCOPY_E_WIN32_CAN_NOT_COMPLETE ((bgcopy_hr)0x800703EBu)
+/** HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING): An instance of the service is already
+ * running. */
+#define BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING ((bgcopy_hr)0x80070420u)
+/** HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH): Indicates two revision levels are incompatible. */
+#define BGCOPY_E_WIN32_REVISION_MISMATCH ((bgcopy_hr)0x8007051Au)
+/** HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND): No message text is available for the
+ * requested language. */
+#define BGCOPY_E_WIN32_RESOURCE_LANG_NOT_FOUND ((bgcopy_hr)0x80070717u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_TIMEOUT): The network operation timed out. */
+#define BGCOPY_E_WINHTTP_TIMEOUT ((bgcopy_hr)0x80072EE2u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_INTERNAL_ERROR): The HTTP stack encountered an internal
+ * error. */
+#define BGCOPY_E_WINHTTP_INTERNAL_ERROR ((bgcopy_hr)0x80072EE4u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_URL): The URL is not valid. */
+#define BGCOPY_E_WINHTTP_INVALID_URL ((bgcopy_hr)0x80072EE5u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_UNRECOGNIZED_SCHEME): The URL uses a scheme that is not
+ * supported. */
+#define BGCOPY_E_WINHTTP_UNRECOGNIZED_SCHEME ((bgcopy_hr)0x80072EE6u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_NAME_NOT_RESOLVED): The server name could not be resolved. */
+#define BGCOPY_E_WINHTTP_NAME_NOT_RESOLVED ((bgcopy_hr)0x80072EE7u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_CANNOT_CONNECT): A connection to the server could not be
+ * established. */
+#define BGCOPY_E_WINHTTP_CANNOT_CONNECT ((bgcopy_hr)0x80072EFDu)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_CONNECTION_ERROR): The connection to the server was reset or
+ * ended unexpectedly. */
+#define BGCOPY_E_WINHTTP_CONNECTION_ERROR ((bgcopy_hr)0x80072EFEu)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_RESEND_REQUEST): The request has to be sent again, for
+ * example after a redirect or an authentication step. */
+#define BGCOPY_E_WINHTTP_RESEND_REQUEST ((bgcopy_hr)0x80072F00u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_DATE_INVALID): The server certificate has
+ * expired or is not yet valid. */
+#define BGCOPY_E_WINHTTP_SECURE_CERT_DATE_INVALID ((bgcopy_hr)0x80072F05u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_CN_INVALID): The server certificate does not
+ * match the host name. */
+#define BGCOPY_E_WINHTTP_SECURE_CERT_CN_INVALID ((bgcopy_hr)0x80072F06u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_INVALID_CA): The server certificate chain does not
+ * end in a trusted root authority. */
+#define BGCOPY_E_WINHTTP_SECURE_INVALID_CA ((bgcopy_hr)0x80072F0Du)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_REV_FAILED): The revocation status of the server
+ * certificate could not be checked. */
+#define BGCOPY_E_WINHTTP_SECURE_CERT_REV_FAILED ((bgcopy_hr)0x80072F19u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_SERVER_RESPONSE): The server sent a response that
+ * could not be parsed. */
+#define BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE ((bgcopy_hr)0x80072F78u)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_REDIRECT_FAILED): An HTTP redirect could not be followed. */
+#define BGCOPY_E_WINHTTP_REDIRECT_FAILED ((bgcopy_hr)0x80072F7Cu)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_CERT_REVOKED): The server certificate has been
+ * revoked. */
+#define BGCOPY_E_WINHTTP_SECURE_CERT_REVOKED ((bgcopy_hr)0x80072F8Au)
+/** HRESULT_FROM_WIN32(ERROR_WINHTTP_SECURE_FAILURE): The secure (TLS) connection failed, usually
+ * because the server certificate was rejected. */
+#define BGCOPY_E_WINHTTP_SECURE_FAILURE ((bgcopy_hr)0x80072F8Fu)
+/** BG_S_ERROR_CONTEXT_NONE: No error has occurred, so there is no error context. */
+#define BGCOPY_S_ERROR_CONTEXT_NONE ((bgcopy_hr)0x00200006u)
+/** BG_S_PARTIAL_COMPLETE: Only the files that finished transferring were kept; the rest were
+ * deleted. */
+#define BGCOPY_S_PARTIAL_COMPLETE ((bgcopy_hr)0x00200017u)
+/** BG_S_UNABLE_TO_DELETE_FILES: The job finished, but some of its temporary files could not be
+ * deleted. */
+#define BGCOPY_S_UNABLE_TO_DELETE_FILES ((bgcopy_hr)0x0020001Au)
+/** BG_S_PROXY_CHANGED: The proxy server in use has changed. */
+#define BGCOPY_S_PROXY_CHANGED ((bgcopy_hr)0x0020002Au)
+/** BG_S_OVERRIDDEN_BY_POLICY: The setting was saved, but a Group Policy setting takes precedence
+ * over it. */
+#define BGCOPY_S_OVERRIDDEN_BY_POLICY ((bgcopy_hr)0x00200055u)
+/** BG_E_NOT_FOUND: The requested job or item was not found. */
+#define BGCOPY_E_NOT_FOUND ((bgcopy_hr)0x80200001u)
+/** BG_E_INVALID_STATE: The requested action is not allowed in the current job state. */
+#define BGCOPY_E_INVALID_STATE ((bgcopy_hr)0x80200002u)
+/** BG_E_EMPTY: The job has no files to transfer. */
+#define BGCOPY_E_EMPTY ((bgcopy_hr)0x80200003u)
+/** BG_E_FILE_NOT_AVAILABLE: The error is not associated with a particular file. */
+#define BGCOPY_E_FILE_NOT_AVAILABLE ((bgcopy_hr)0x80200004u)
+/** BG_E_PROTOCOL_NOT_AVAILABLE: The error is not associated with a transfer protocol. */
+#define BGCOPY_E_PROTOCOL_NOT_AVAILABLE ((bgcopy_hr)0x80200005u)
+/** BG_E_ERROR_CONTEXT_UNKNOWN: The origin of the error is unknown. */
+#define BGCOPY_E_ERROR_CONTEXT_UNKNOWN ((bgcopy_hr)0x80200007u)
+/** BG_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER: The error was raised by the transfer queue manager
+ * itself. */
+#define BGCOPY_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER ((bgcopy_hr)0x80200008u)
+/** BG_E_ERROR_CONTEXT_LOCAL_FILE: The error occurred while the local file was being processed. */
+#define BGCOPY_E_ERROR_CONTEXT_LOCAL_FILE ((bgcopy_hr)0x80200009u)
+/** BG_E_ERROR_CONTEXT_REMOTE_FILE: The error occurred while the remote file was being processed. */
+#define BGCOPY_E_ERROR_CONTEXT_REMOTE_FILE ((bgcopy_hr)0x8020000Au)
+/** BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT: The error occurred in the network transport layer. */
+#define BGCOPY_E_ERROR_CONTEXT_GENERAL_TRANSPORT ((bgcopy_hr)0x8020000Bu)
+/** BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION: The error occurred while the application was
+ * being notified. */
+#define BGCOPY_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION ((bgcopy_hr)0x8020000Cu)
+/** BG_E_DESTINATION_LOCKED: The destination volume is locked, for example by a disk check. */
+#define BGCOPY_E_DESTINATION_LOCKED ((bgcopy_hr)0x8020000Du)
+/** BG_E_VOLUME_CHANGED: The destination volume was replaced by a different one. */
+#define BGCOPY_E_VOLUME_CHANGED ((bgcopy_hr)0x8020000Eu)
+/** BG_E_ERROR_INFORMATION_UNAVAILABLE: The job has no error information because no error has
+ * occurred. */
+#define BGCOPY_E_ERROR_INFORMATION_UNAVAILABLE ((bgcopy_hr)0x8020000Fu)
+/** BG_E_NETWORK_DISCONNECTED: No network connection is available; the job will retry when one
+ * appears. */
+#define BGCOPY_E_NETWORK_DISCONNECTED ((bgcopy_hr)0x80200010u)
+/** BG_E_MISSING_FILE_SIZE: The server did not report the size of the file, so it cannot be
+ * transferred. */
+#define BGCOPY_E_MISSING_FILE_SIZE ((bgcopy_hr)0x80200011u)
+/** BG_E_INSUFFICIENT_HTTP_SUPPORT: The server does not support the required HTTP/1.1 features. */
+#define BGCOPY_E_INSUFFICIENT_HTTP_SUPPORT ((bgcopy_hr)0x80200012u)
+/** BG_E_INSUFFICIENT_RANGE_SUPPORT: The server or a proxy does not support HTTP range requests. */
+#define BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT ((bgcopy_hr)0x80200013u)
+/** BG_E_REMOTE_NOT_SUPPORTED: Using the transfer service from a remote machine is not supported. */
+#define BGCOPY_E_REMOTE_NOT_SUPPORTED ((bgcopy_hr)0x80200014u)
+/** BG_E_NEW_OWNER_DIFF_MAPPING: The new owner's drive mapping differs from the previous owner's. */
+#define BGCOPY_E_NEW_OWNER_DIFF_MAPPING ((bgcopy_hr)0x80200015u)
+/** BG_E_NEW_OWNER_NO_FILE_ACCESS: The new owner cannot access the job's temporary files. */
+#define BGCOPY_E_NEW_OWNER_NO_FILE_ACCESS ((bgcopy_hr)0x80200016u)
+/** BG_E_PROXY_LIST_TOO_LARGE: The proxy server list is too long. */
+#define BGCOPY_E_PROXY_LIST_TOO_LARGE ((bgcopy_hr)0x80200018u)
+/** BG_E_PROXY_BYPASS_LIST_TOO_LARGE: The proxy bypass list is too long. */
+#define BGCOPY_E_PROXY_BYPASS_LIST_TOO_LARGE ((bgcopy_hr)0x80200019u)
+/** BG_E_INVALID_SERVER_RESPONSE: The server sent a response that is not valid for the request. */
+#define BGCOPY_E_INVALID_SERVER_RESPONSE ((bgcopy_hr)0x8020001Bu)
+/** BG_E_TOO_MANY_FILES: An upload job can contain only one file. */
+#define BGCOPY_E_TOO_MANY_FILES ((bgcopy_hr)0x8020001Cu)
+/** BG_E_LOCAL_FILE_CHANGED: The local file changed while it was being uploaded. */
+#define BGCOPY_E_LOCAL_FILE_CHANGED ((bgcopy_hr)0x8020001Du)
+/** BG_E_ERROR_CONTEXT_REMOTE_APPLICATION: The error was reported by the server application that
+ * received the upload. */
+#define BGCOPY_E_ERROR_CONTEXT_REMOTE_APPLICATION ((bgcopy_hr)0x8020001Eu)
+/** BG_E_SESSION_NOT_FOUND: The upload server does not know the upload session. */
+#define BGCOPY_E_SESSION_NOT_FOUND ((bgcopy_hr)0x8020001Fu)
+/** BG_E_TOO_LARGE: The upload or reply is larger than the configured limit allows. */
+#define BGCOPY_E_TOO_LARGE ((bgcopy_hr)0x80200020u)
+/** BG_E_STRING_TOO_LONG: A string argument is longer than the maximum allowed length. */
+#define BGCOPY_E_STRING_TOO_LONG ((bgcopy_hr)0x80200021u)
+/** BG_E_CLIENT_SERVER_PROTOCOL_MISMATCH: The client and the upload server share no common
+ * protocol version. */
+#define BGCOPY_E_CLIENT_SERVER_PROTOCOL_MISMATCH ((bgcopy_hr)0x80200022u)
+/** BG_E_SERVER_EXECUTE_ENABLE: The upload directory on the server allows scripts or executables
+ * to run. */
+#define BGCOPY_E_SERVER_EXECUTE_ENABLE ((bgcopy_hr)0x80200023u)
+/** BG_E_NO_PROGRESS: The job is not making progress; the server may be misconfigured. */
+#define BGCOPY_E_NO_PROGRESS ((bgcopy_hr)0x80200024u)
+/** BG_E_USERNAME_TOO_LARGE: The user name is too long. */
+#define BGCOPY_E_USERNAME_TOO_LARGE ((bgcopy_hr)0x80200025u)
+/** BG_E_PASSWORD_TOO_LARGE: The password is too long. */
+#define BGCOPY_E_PASSWORD_TOO_LARGE ((bgcopy_hr)0x80200026u)
+/** BG_E_INVALID_AUTH_TARGET: The authentication target is not valid. */
+#define BGCOPY_E_INVALID_AUTH_TARGET ((bgcopy_hr)0x80200027u)
+/** BG_E_INVALID_AUTH_SCHEME: The authentication scheme is not valid. */
+#define BGCOPY_E_INVALID_AUTH_SCHEME ((bgcopy_hr)0x80200028u)
+/** BG_E_FILE_NOT_FOUND: The specified file is not part of the job. */
+#define BGCOPY_E_FILE_NOT_FOUND ((bgcopy_hr)0x80200029u)
+/** BG_E_INVALID_RANGE: A byte range is not valid or lies beyond the end of the file. */
+#define BGCOPY_E_INVALID_RANGE ((bgcopy_hr)0x8020002Bu)
+/** BG_E_OVERLAPPING_RANGES: Two or more of the requested byte ranges overlap. */
+#define BGCOPY_E_OVERLAPPING_RANGES ((bgcopy_hr)0x8020002Cu)
+/** BG_E_CONNECT_FAILURE: A connection to the server could not be established. */
+#define BGCOPY_E_CONNECT_FAILURE ((bgcopy_hr)0x8020002Du)
+/** BG_E_CONNECTION_CLOSED: The connection was closed before the transfer finished. */
+#define BGCOPY_E_CONNECTION_CLOSED ((bgcopy_hr)0x8020002Eu)
+/** BG_E_KEEP_ALIVE_FAILURE: A persistent connection was closed by the server unexpectedly. */
+#define BGCOPY_E_KEEP_ALIVE_FAILURE ((bgcopy_hr)0x8020002Fu)
+/** BG_E_MESSAGE_LENGTH_LIMIT_EXCEEDED: A message exceeded the maximum allowed length. */
+#define BGCOPY_E_MESSAGE_LENGTH_LIMIT_EXCEEDED ((bgcopy_hr)0x80200030u)
+/** BG_E_NAME_RESOLUTION_FAILURE: The server host name could not be resolved. */
+#define BGCOPY_E_NAME_RESOLUTION_FAILURE ((bgcopy_hr)0x80200031u)
+/** BG_E_PENDING: An internal asynchronous request is still pending. */
+#define BGCOPY_BG_E_PENDING ((bgcopy_hr)0x80200032u)
+/** BG_E_PIPELINE_FAILURE: A pipelined HTTP request failed. */
+#define BGCOPY_E_PIPELINE_FAILURE ((bgcopy_hr)0x80200033u)
+/** BG_E_PROTOCOL_ERROR: The server response violated the protocol. */
+#define BGCOPY_E_PROTOCOL_ERROR ((bgcopy_hr)0x80200034u)
+/** BG_E_PROXY_NAME_RESOLUTION_FAILURE: The proxy server name could not be resolved. */
+#define BGCOPY_E_PROXY_NAME_RESOLUTION_FAILURE ((bgcopy_hr)0x80200035u)
+/** BG_E_RECEIVE_FAILURE: A complete response was not received from the server. */
+#define BGCOPY_E_RECEIVE_FAILURE ((bgcopy_hr)0x80200036u)
+/** BG_E_REQUEST_CANCELED: The request was canceled. */
+#define BGCOPY_E_REQUEST_CANCELED ((bgcopy_hr)0x80200037u)
+/** BG_E_SECURE_CHANNEL_FAILURE: A secure (TLS) connection to the server could not be set up. */
+#define BGCOPY_E_SECURE_CHANNEL_FAILURE ((bgcopy_hr)0x80200038u)
+/** BG_E_SEND_FAILURE: The request could not be sent to the server. */
+#define BGCOPY_E_SEND_FAILURE ((bgcopy_hr)0x80200039u)
+/** BG_E_SERVER_PROTOCOL_VIOLATION: The server sent a response that is not valid HTTP. */
+#define BGCOPY_E_SERVER_PROTOCOL_VIOLATION ((bgcopy_hr)0x8020003Au)
+/** BG_E_TIMEOUT: The operation did not finish within the allowed time. */
+#define BGCOPY_E_TIMEOUT ((bgcopy_hr)0x8020003Bu)
+/** BG_E_TRUST_FAILURE: The server certificate could not be validated. */
+#define BGCOPY_E_TRUST_FAILURE ((bgcopy_hr)0x8020003Cu)
+/** BG_E_UNKNOWN_ERROR: An unknown error occurred. */
+#define BGCOPY_E_UNKNOWN_ERROR ((bgcopy_hr)0x8020003Du)
+/** BG_E_BLOCKED_BY_POLICY: Group Policy does not allow background transfers at this time. */
+#define BGCOPY_E_BLOCKED_BY_POLICY ((bgcopy_hr)0x8020003Eu)
+/** BG_E_INVALID_PROXY_INFO: The proxy list or proxy bypass list is not valid. */
+#define BGCOPY_E_INVALID_PROXY_INFO ((bgcopy_hr)0x8020003Fu)
+/** BG_E_INVALID_CREDENTIALS: The credentials are not in a valid format. */
+#define BGCOPY_E_INVALID_CREDENTIALS ((bgcopy_hr)0x80200040u)
+/** BG_E_INVALID_HASH_ALGORITHM: The hash algorithm is not supported. */
+#define BGCOPY_E_INVALID_HASH_ALGORITHM ((bgcopy_hr)0x80200041u)
+/** BG_E_RECORD_DELETED: The peer cache record was deleted. */
+#define BGCOPY_E_RECORD_DELETED ((bgcopy_hr)0x80200042u)
+/** BG_E_COMMIT_IN_PROGRESS: The peer cache record is being updated by another operation. */
+#define BGCOPY_E_COMMIT_IN_PROGRESS ((bgcopy_hr)0x80200043u)
+/** BG_E_DISCOVERY_IN_PROGRESS: Peer discovery is already in progress. */
+#define BGCOPY_E_DISCOVERY_IN_PROGRESS ((bgcopy_hr)0x80200044u)
+/** BG_E_UPNP_ERROR: An error occurred while talking to the Internet gateway device. */
+#define BGCOPY_E_UPNP_ERROR ((bgcopy_hr)0x80200045u)
+/** BG_E_TEST_OPTION_BLOCKED_DOWNLOAD: A test option blocked the download. */
+#define BGCOPY_E_TEST_OPTION_BLOCKED_DOWNLOAD ((bgcopy_hr)0x80200046u)
+/** BG_E_PEERCACHING_DISABLED: Peer caching is disabled. */
+#define BGCOPY_E_PEERCACHING_DISABLED ((bgcopy_hr)0x80200047u)
+/** BG_E_BUSYCACHERECORD: The peer cache record is in use. */
+#define BGCOPY_E_BUSYCACHERECORD ((bgcopy_hr)0x80200048u)
+/** BG_E_TOO_MANY_JOBS_PER_USER: The user already has the maximum number of jobs allowed. */
+#define BGCOPY_E_TOO_MANY_JOBS_PER_USER ((bgcopy_hr)0x80200049u)
+/** BG_E_TOO_MANY_JOBS_PER_MACHINE: The machine already has the maximum number of jobs allowed. */
+#define BGCOPY_E_TOO_MANY_JOBS_PER_MACHINE ((bgcopy_hr)0x80200050u)
+/** BG_E_TOO_MANY_FILES_IN_JOB: The job already contains the maximum number of files allowed. */
+#define BGCOPY_E_TOO_MANY_FILES_IN_JOB ((bgcopy_hr)0x80200051u)
+/** BG_E_TOO_MANY_RANGES_IN_FILE: The file already has the maximum number of byte ranges allowed. */
+#define BGCOPY_E_TOO_MANY_RANGES_IN_FILE ((bgcopy_hr)0x80200052u)
+/** BG_E_VALIDATION_FAILED: The application rejected the downloaded content as not valid. */
+#define BGCOPY_E_VALIDATION_FAILED ((bgcopy_hr)0x80200053u)
+/** BG_E_MAXDOWNLOAD_TIMEOUT: The job did not finish within its maximum download time. */
+#define BGCOPY_E_MAXDOWNLOAD_TIMEOUT ((bgcopy_hr)0x80200054u)
+/** BG_E_TOKEN_REQUIRED: The job needs a helper token that has not been provided. */
+#define BGCOPY_E_TOKEN_REQUIRED ((bgcopy_hr)0x80200056u)
+/** BG_E_UNKNOWN_PROPERTY_ID: The property identifier is not known. */
+#define BGCOPY_E_UNKNOWN_PROPERTY_ID ((bgcopy_hr)0x80200057u)
+/** BG_E_READ_ONLY_PROPERTY: The property is read-only. */
+#define BGCOPY_E_READ_ONLY_PROPERTY ((bgcopy_hr)0x80200058u)
+/** BG_E_BLOCKED_BY_COST_TRANSFER_POLICY: The job's cost policy does not allow transfers on the
+ * current network. */
+#define BGCOPY_E_BLOCKED_BY_COST_TRANSFER_POLICY ((bgcopy_hr)0x80200059u)
+/** BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY: The property can be set only on download
+ * jobs. */
 #define BGCOPY_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY ((bgcopy_hr)0x80200060u)
-#define BGCOPY_E_READ_ONLY_PROPERTY_AFTER_ADDFILE          ((bgcopy_hr)0x80200061u)
-#define BGCOPY_E_READ_ONLY_PROPERTY_AFTER_RESUME           ((bgcopy_hr)0x80200062u)
-#define BGCOPY_E_MAX_DOWNLOAD_SIZE_INVALID_VALUE           ((bgcopy_hr)0x80200063u)
-#define BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED           ((bgcopy_hr)0x80200064u)
-#define BGCOPY_E_STANDBY_MODE                              ((bgcopy_hr)0x80200065u)
-#define BGCOPY_E_USE_STORED_CREDENTIALS_NOT_SUPPORTED      ((bgcopy_hr)0x80200066u)
-#define BGCOPY_E_BLOCKED_BY_BATTERY_POLICY                 ((bgcopy_hr)0x80200067u)
-#define BGCOPY_E_BLOCKED_BY_BATTERY_SAVER                  ((bgcopy_hr)0x80200068u)
-#define BGCOPY_E_WATCHDOG_TIMEOUT                          ((bgcopy_hr)0x80200069u)
-#define BGCOPY_E_APP_PACKAGE_NOT_FOUND                     ((bgcopy_hr)0x8020006Au)
-#define BGCOPY_E_APP_PACKAGE_SCENARIO_NOT_SUPPORTED        ((bgcopy_hr)0x8020006Bu)
-#define BGCOPY_E_DATABASE_CORRUPT                          ((bgcopy_hr)0x8020006Cu)
-#define BGCOPY_E_RANDOM_ACCESS_NOT_SUPPORTED               ((bgcopy_hr)0x8020006Du)
-#define BGCOPY_E_BLOCKED_BY_BACKGROUND_ACCESS_POLICY       ((bgcopy_hr)0x8020006Eu)
-#define BGCOPY_E_BLOCKED_BY_GAME_MODE                      ((bgcopy_hr)0x8020006Fu)
-#define BGCOPY_E_BLOCKED_BY_SYSTEM_POLICY                  ((bgcopy_hr)0x80200070u)
-#define BGCOPY_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD     ((bgcopy_hr)0x80200071u)
-#define BGCOPY_E_UNSUPPORTED_JOB_CONFIGURATION             ((bgcopy_hr)0x80200072u)
-#define BGCOPY_E_REMOTE_FILE_CHANGED                       ((bgcopy_hr)0x80200073u)
+/** BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE: The property cannot be changed once a file has been
+ * added to the job. */
+#define BGCOPY_E_READ_ONLY_PROPERTY_AFTER_ADDFILE ((bgcopy_hr)0x80200061u)
+/** BG_E_READ_ONLY_PROPERTY_AFTER_RESUME: The property cannot be changed once the job has been
+ * resumed. */
+#define BGCOPY_E_READ_ONLY_PROPERTY_AFTER_RESUME ((bgcopy_hr)0x80200062u)
+/** BG_E_MAX_DOWNLOAD_SIZE_INVALID_VALUE: The maximum download size must be greater than zero. */
+#define BGCOPY_E_MAX_DOWNLOAD_SIZE_INVALID_VALUE ((bgcopy_hr)0x80200063u)
+/** BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED: The download exceeded the job's maximum download size. */
+#define BGCOPY_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED ((bgcopy_hr)0x80200064u)
+/** BG_E_STANDBY_MODE: The transfer is paused while the machine is in standby or power-saving
+ * mode. */
+#define BGCOPY_E_STANDBY_MODE ((bgcopy_hr)0x80200065u)
+/** BG_E_USE_STORED_CREDENTIALS_NOT_SUPPORTED: Stored credentials can be used only for proxy
+ * authentication. */
+#define BGCOPY_E_USE_STORED_CREDENTIALS_NOT_SUPPORTED ((bgcopy_hr)0x80200066u)
+/** BG_E_BLOCKED_BY_BATTERY_POLICY: The transfer is paused while the machine runs on battery
+ * power. */
+#define BGCOPY_E_BLOCKED_BY_BATTERY_POLICY ((bgcopy_hr)0x80200067u)
+/** BG_E_BLOCKED_BY_BATTERY_SAVER: The transfer is paused while battery saver is on. */
+#define BGCOPY_E_BLOCKED_BY_BATTERY_SAVER ((bgcopy_hr)0x80200068u)
+/** BG_E_WATCHDOG_TIMEOUT: An internal operation took longer than expected. */
+#define BGCOPY_E_WATCHDOG_TIMEOUT ((bgcopy_hr)0x80200069u)
+/** BG_E_APP_PACKAGE_NOT_FOUND: No application package matches the job owner or the caller. */
+#define BGCOPY_E_APP_PACKAGE_NOT_FOUND ((bgcopy_hr)0x8020006Au)
+/** BG_E_APP_PACKAGE_SCENARIO_NOT_SUPPORTED: Use by packaged applications is not supported on
+ * this device. */
+#define BGCOPY_E_APP_PACKAGE_SCENARIO_NOT_SUPPORTED ((bgcopy_hr)0x8020006Bu)
+/** BG_E_DATABASE_CORRUPT: The job database is corrupt and will be repaired on restart. */
+#define BGCOPY_E_DATABASE_CORRUPT ((bgcopy_hr)0x8020006Cu)
+/** BG_E_RANDOM_ACCESS_NOT_SUPPORTED: On-demand (random access) transfer is not supported for
+ * this job or server. */
+#define BGCOPY_E_RANDOM_ACCESS_NOT_SUPPORTED ((bgcopy_hr)0x8020006Du)
+/** BG_E_BLOCKED_BY_BACKGROUND_ACCESS_POLICY: The owning application is not allowed to transfer
+ * in the background. */
+#define BGCOPY_E_BLOCKED_BY_BACKGROUND_ACCESS_POLICY ((bgcopy_hr)0x8020006Eu)
+/** BG_E_BLOCKED_BY_GAME_MODE: The transfer is paused while another application is in game mode. */
+#define BGCOPY_E_BLOCKED_BY_GAME_MODE ((bgcopy_hr)0x8020006Fu)
+/** BG_E_BLOCKED_BY_SYSTEM_POLICY: The transfer is paused because system resources are
+ * constrained. */
+#define BGCOPY_E_BLOCKED_BY_SYSTEM_POLICY ((bgcopy_hr)0x80200070u)
+/** BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD: The action is not supported for jobs that use a
+ * custom HTTP method. */
+#define BGCOPY_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD ((bgcopy_hr)0x80200071u)
+/** BG_E_UNSUPPORTED_JOB_CONFIGURATION: The action is not supported with the job's current
+ * configuration. */
+#define BGCOPY_E_UNSUPPORTED_JOB_CONFIGURATION ((bgcopy_hr)0x80200072u)
+/** BG_E_REMOTE_FILE_CHANGED: The remote file changed during the transfer; resume the job to
+ * retry. */
+#define BGCOPY_E_REMOTE_FILE_CHANGED ((bgcopy_hr)0x80200073u)
+/** BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED: The server certificate validation callback is
+ * registered but no longer available. */
 #define BGCOPY_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED ((bgcopy_hr)0x80200074u)
-#define BGCOPY_E_READ_ONLY_WHEN_JOB_ACTIVE                 ((bgcopy_hr)0x80200075u)
+/** BG_E_READ_ONLY_WHEN_JOB_ACTIVE: The action is allowed only while the job is suspended, in
+ * error or transferred. */
+#define BGCOPY_E_READ_ONLY_WHEN_JOB_ACTIVE ((bgcopy_hr)0x80200075u)
+/** BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK: The application's server certificate callback
+ * rejected the certificate. */
 #define BGCOPY_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK ((bgcopy_hr)0x80200076u)
-#define BGCOPY_E_HTTP_ERROR_100                            ((bgcopy_hr)0x80190064u)
-#define BGCOPY_E_HTTP_ERROR_101                            ((bgcopy_hr)0x80190065u)
-#define BGCOPY_E_HTTP_ERROR_200                            ((bgcopy_hr)0x801900C8u)
-#define BGCOPY_E_HTTP_ERROR_201                            ((bgcopy_hr)0x801900C9u)
-#define BGCOPY_E_HTTP_ERROR_202                            ((bgcopy_hr)0x801900CAu)
-#define BGCOPY_E_HTTP_ERROR_203                            ((bgcopy_hr)0x801900CBu)
-#define BGCOPY_E_HTTP_ERROR_204                            ((bgcopy_hr)0x801900CCu)
-#define BGCOPY_E_HTTP_ERROR_205                            ((bgcopy_hr)0x801900CDu)
-#define BGCOPY_E_HTTP_ERROR_206                            ((bgcopy_hr)0x801900CEu)
-#define BGCOPY_E_HTTP_ERROR_300                            ((bgcopy_hr)0x8019012Cu)
-#define BGCOPY_E_HTTP_ERROR_301                            ((bgcopy_hr)0x8019012Du)
-#define BGCOPY_E_HTTP_ERROR_302                            ((bgcopy_hr)0x8019012Eu)
-#define BGCOPY_E_HTTP_ERROR_303                            ((bgcopy_hr)0x8019012Fu)
-#define BGCOPY_E_HTTP_ERROR_304                            ((bgcopy_hr)0x80190130u)
-#define BGCOPY_E_HTTP_ERROR_305                            ((bgcopy_hr)0x80190131u)
-#define BGCOPY_E_HTTP_ERROR_307                            ((bgcopy_hr)0x80190133u)
-#define BGCOPY_E_HTTP_ERROR_400                            ((bgcopy_hr)0x80190190u)
-#define BGCOPY_E_HTTP_ERROR_401                            ((bgcopy_hr)0x80190191u)
-#define BGCOPY_E_HTTP_ERROR_402                            ((bgcopy_hr)0x80190192u)
-#define BGCOPY_E_HTTP_ERROR_403                            ((bgcopy_hr)0x80190193u)
-#define BGCOPY_E_HTTP_ERROR_404                            ((bgcopy_hr)0x80190194u)
-#define BGCOPY_E_HTTP_ERROR_405                            ((bgcopy_hr)0x80190195u)
-#define BGCOPY_E_HTTP_ERROR_406                            ((bgcopy_hr)0x80190196u)
-#define BGCOPY_E_HTTP_ERROR_407                            ((bgcopy_hr)0x80190197u)
-#define BGCOPY_E_HTTP_ERROR_408                            ((bgcopy_hr)0x80190198u)
-#define BGCOPY_E_HTTP_ERROR_409                            ((bgcopy_hr)0x80190199u)
-#define BGCOPY_E_HTTP_ERROR_410                            ((bgcopy_hr)0x8019019Au)
-#define BGCOPY_E_HTTP_ERROR_411                            ((bgcopy_hr)0x8019019Bu)
-#define BGCOPY_E_HTTP_ERROR_412                            ((bgcopy_hr)0x8019019Cu)
-#define BGCOPY_E_HTTP_ERROR_413                            ((bgcopy_hr)0x8019019Du)
-#define BGCOPY_E_HTTP_ERROR_414                            ((bgcopy_hr)0x8019019Eu)
-#define BGCOPY_E_HTTP_ERROR_415                            ((bgcopy_hr)0x8019019Fu)
-#define BGCOPY_E_HTTP_ERROR_416                            ((bgcopy_hr)0x801901A0u)
-#define BGCOPY_E_HTTP_ERROR_417                            ((bgcopy_hr)0x801901A1u)
-#define BGCOPY_E_HTTP_ERROR_449                            ((bgcopy_hr)0x801901C1u)
-#define BGCOPY_E_HTTP_ERROR_500                            ((bgcopy_hr)0x801901F4u)
-#define BGCOPY_E_HTTP_ERROR_501                            ((bgcopy_hr)0x801901F5u)
-#define BGCOPY_E_HTTP_ERROR_502                            ((bgcopy_hr)0x801901F6u)
-#define BGCOPY_E_HTTP_ERROR_503                            ((bgcopy_hr)0x801901F7u)
-#define BGCOPY_E_HTTP_ERROR_504                            ((bgcopy_hr)0x801901F8u)
-#define BGCOPY_E_HTTP_ERROR_505                            ((bgcopy_hr)0x801901F9u)
+/** BG_E_HTTP_ERROR_100: The server returned HTTP status 100 (Continue): the server sent an
+ * interim response where a final one was expected. */
+#define BGCOPY_E_HTTP_ERROR_100 ((bgcopy_hr)0x80190064u)
+/** BG_E_HTTP_ERROR_101: The server returned HTTP status 101 (Switching Protocols): the server
+ * tried to switch to a different protocol. */
+#define BGCOPY_E_HTTP_ERROR_101 ((bgcopy_hr)0x80190065u)
+/** BG_E_HTTP_ERROR_200: The server returned HTTP status 200 (OK): the response did not follow
+ * the expected protocol; resuming the job may help. */
+#define BGCOPY_E_HTTP_ERROR_200 ((bgcopy_hr)0x801900C8u)
+/** BG_E_HTTP_ERROR_201: The server returned HTTP status 201 (Created): the server created a
+ * resource instead of returning the requested content. */
+#define BGCOPY_E_HTTP_ERROR_201 ((bgcopy_hr)0x801900C9u)
+/** BG_E_HTTP_ERROR_202: The server returned HTTP status 202 (Accepted): the request was accepted
+ * but has not been processed yet. */
+#define BGCOPY_E_HTTP_ERROR_202 ((bgcopy_hr)0x801900CAu)
+/** BG_E_HTTP_ERROR_203: The server returned HTTP status 203 (Non-Authoritative Information): the
+ * response was altered by an intermediary rather than sent by the origin server. */
+#define BGCOPY_E_HTTP_ERROR_203 ((bgcopy_hr)0x801900CBu)
+/** BG_E_HTTP_ERROR_204: The server returned HTTP status 204 (No Content): the server returned no
+ * content for the request. */
+#define BGCOPY_E_HTTP_ERROR_204 ((bgcopy_hr)0x801900CCu)
+/** BG_E_HTTP_ERROR_205: The server returned HTTP status 205 (Reset Content): the response did
+ * not follow the expected protocol; resuming the job may help. */
+#define BGCOPY_E_HTTP_ERROR_205 ((bgcopy_hr)0x801900CDu)
+/** BG_E_HTTP_ERROR_206: The server returned HTTP status 206 (Partial Content): the server
+ * returned a partial response that was not expected. */
+#define BGCOPY_E_HTTP_ERROR_206 ((bgcopy_hr)0x801900CEu)
+/** BG_E_HTTP_ERROR_300: The server returned HTTP status 300 (Multiple Choices): the URL refers
+ * to several possible resources. */
+#define BGCOPY_E_HTTP_ERROR_300 ((bgcopy_hr)0x8019012Cu)
+/** BG_E_HTTP_ERROR_301: The server returned HTTP status 301 (Moved Permanently): the resource
+ * has moved to a new permanent URL. */
+#define BGCOPY_E_HTTP_ERROR_301 ((bgcopy_hr)0x8019012Du)
+/** BG_E_HTTP_ERROR_302: The server returned HTTP status 302 (Found): the resource is temporarily
+ * available at another URL. */
+#define BGCOPY_E_HTTP_ERROR_302 ((bgcopy_hr)0x8019012Eu)
+/** BG_E_HTTP_ERROR_303: The server returned HTTP status 303 (See Other): the response must be
+ * fetched from another URL. */
+#define BGCOPY_E_HTTP_ERROR_303 ((bgcopy_hr)0x8019012Fu)
+/** BG_E_HTTP_ERROR_304: The server returned HTTP status 304 (Not Modified): the response did not
+ * follow the expected protocol; resuming the job may help. */
+#define BGCOPY_E_HTTP_ERROR_304 ((bgcopy_hr)0x80190130u)
+/** BG_E_HTTP_ERROR_305: The server returned HTTP status 305 (Use Proxy): the resource must be
+ * accessed through a proxy. */
+#define BGCOPY_E_HTTP_ERROR_305 ((bgcopy_hr)0x80190131u)
+/** BG_E_HTTP_ERROR_307: The server returned HTTP status 307 (Temporary Redirect): the resource
+ * is temporarily at another URL and must be requested with the same method. */
+#define BGCOPY_E_HTTP_ERROR_307 ((bgcopy_hr)0x80190133u)
+/** BG_E_HTTP_ERROR_400: The server returned HTTP status 400 (Bad Request): the server could not
+ * understand the request. */
+#define BGCOPY_E_HTTP_ERROR_400 ((bgcopy_hr)0x80190190u)
+/** BG_E_HTTP_ERROR_401: The server returned HTTP status 401 (Unauthorized): the server requires
+ * authentication or rejected the credentials. */
+#define BGCOPY_E_HTTP_ERROR_401 ((bgcopy_hr)0x80190191u)
+/** BG_E_HTTP_ERROR_402: The server returned HTTP status 402 (Payment Required): the server
+ * requires payment before granting access. */
+#define BGCOPY_E_HTTP_ERROR_402 ((bgcopy_hr)0x80190192u)
+/** BG_E_HTTP_ERROR_403: The server returned HTTP status 403 (Forbidden): the server refused
+ * access to the resource. */
+#define BGCOPY_E_HTTP_ERROR_403 ((bgcopy_hr)0x80190193u)
+/** BG_E_HTTP_ERROR_404: The server returned HTTP status 404 (Not Found): the requested URL does
+ * not exist on the server. */
+#define BGCOPY_E_HTTP_ERROR_404 ((bgcopy_hr)0x80190194u)
+/** BG_E_HTTP_ERROR_405: The server returned HTTP status 405 (Method Not Allowed): the server
+ * does not allow this HTTP method for the URL. */
+#define BGCOPY_E_HTTP_ERROR_405 ((bgcopy_hr)0x80190195u)
+/** BG_E_HTTP_ERROR_406: The server returned HTTP status 406 (Not Acceptable): the server has no
+ * representation matching the request's Accept headers. */
+#define BGCOPY_E_HTTP_ERROR_406 ((bgcopy_hr)0x80190196u)
+/** BG_E_HTTP_ERROR_407: The server returned HTTP status 407 (Proxy Authentication Required): the
+ * proxy requires authentication or rejected the credentials. */
+#define BGCOPY_E_HTTP_ERROR_407 ((bgcopy_hr)0x80190197u)
+/** BG_E_HTTP_ERROR_408: The server returned HTTP status 408 (Request Timeout): the server timed
+ * out waiting for the request. */
+#define BGCOPY_E_HTTP_ERROR_408 ((bgcopy_hr)0x80190198u)
+/** BG_E_HTTP_ERROR_409: The server returned HTTP status 409 (Conflict): the request conflicts
+ * with the current state of the resource. */
+#define BGCOPY_E_HTTP_ERROR_409 ((bgcopy_hr)0x80190199u)
+/** BG_E_HTTP_ERROR_410: The server returned HTTP status 410 (Gone): the resource has been
+ * permanently removed from the server. */
+#define BGCOPY_E_HTTP_ERROR_410 ((bgcopy_hr)0x8019019Au)
+/** BG_E_HTTP_ERROR_411: The server returned HTTP status 411 (Length Required): the server
+ * requires a Content-Length header. */
+#define BGCOPY_E_HTTP_ERROR_411 ((bgcopy_hr)0x8019019Bu)
+/** BG_E_HTTP_ERROR_412: The server returned HTTP status 412 (Precondition Failed): a
+ * precondition in the request headers was not met. */
+#define BGCOPY_E_HTTP_ERROR_412 ((bgcopy_hr)0x8019019Cu)
+/** BG_E_HTTP_ERROR_413: The server returned HTTP status 413 (Request Entity Too Large): the
+ * request body is larger than the server accepts. */
+#define BGCOPY_E_HTTP_ERROR_413 ((bgcopy_hr)0x8019019Du)
+/** BG_E_HTTP_ERROR_414: The server returned HTTP status 414 (Request-URI Too Long): the URL is
+ * longer than the server accepts. */
+#define BGCOPY_E_HTTP_ERROR_414 ((bgcopy_hr)0x8019019Eu)
+/** BG_E_HTTP_ERROR_415: The server returned HTTP status 415 (Unsupported Media Type): the server
+ * does not accept the content type of the request. */
+#define BGCOPY_E_HTTP_ERROR_415 ((bgcopy_hr)0x8019019Fu)
+/** BG_E_HTTP_ERROR_416: The server returned HTTP status 416 (Requested Range Not Satisfiable):
+ * the requested byte range lies outside the resource. */
+#define BGCOPY_E_HTTP_ERROR_416 ((bgcopy_hr)0x801901A0u)
+/** BG_E_HTTP_ERROR_417: The server returned HTTP status 417 (Expectation Failed): the server
+ * cannot meet the request's Expect header. */
+#define BGCOPY_E_HTTP_ERROR_417 ((bgcopy_hr)0x801901A1u)
+/** BG_E_HTTP_ERROR_449: The server returned HTTP status 449 (Retry With): the server asks for
+ * the request to be retried with more information. */
+#define BGCOPY_E_HTTP_ERROR_449 ((bgcopy_hr)0x801901C1u)
+/** BG_E_HTTP_ERROR_500: The server returned HTTP status 500 (Internal Server Error): the server
+ * failed while processing the request. */
+#define BGCOPY_E_HTTP_ERROR_500 ((bgcopy_hr)0x801901F4u)
+/** BG_E_HTTP_ERROR_501: The server returned HTTP status 501 (Not Implemented): the server does
+ * not support the requested function. */
+#define BGCOPY_E_HTTP_ERROR_501 ((bgcopy_hr)0x801901F5u)
+/** BG_E_HTTP_ERROR_502: The server returned HTTP status 502 (Bad Gateway): a gateway or proxy
+ * received an invalid response from the upstream server. */
+#define BGCOPY_E_HTTP_ERROR_502 ((bgcopy_hr)0x801901F6u)
+/** BG_E_HTTP_ERROR_503: The server returned HTTP status 503 (Service Unavailable): the server is
+ * overloaded or down for maintenance; try again later. */
+#define BGCOPY_E_HTTP_ERROR_503 ((bgcopy_hr)0x801901F7u)
+/** BG_E_HTTP_ERROR_504: The server returned HTTP status 504 (Gateway Timeout): a gateway or
+ * proxy timed out waiting for the upstream server. */
+#define BGCOPY_E_HTTP_ERROR_504 ((bgcopy_hr)0x801901F8u)
+/** BG_E_HTTP_ERROR_505: The server returned HTTP status 505 (HTTP Version Not Supported): the
+ * server does not support the HTTP version of the request. */
+#define BGCOPY_E_HTTP_ERROR_505 ((bgcopy_hr)0x801901F9u)
 /* END GENERATED CONSTANTS */
 
-/* Both spellings exist: BG_E_SERVER_EXECUTE_ENABLE in the SDK header, BG_E_SERVER_EXECUTE_ENABLED
+/** Both spellings exist: BG_E_SERVER_EXECUTE_ENABLE in the SDK header, BG_E_SERVER_EXECUTE_ENABLED
  * in the documentation and Wine. */
 #define BGCOPY_E_SERVER_EXECUTE_ENABLED BGCOPY_E_SERVER_EXECUTE_ENABLE
 
 BGCOPY_BEGIN_DECLS
 
-/* bgcopy_hr_name - the Windows name of a code.
+/** bgcopy_hr_name - the Windows name of a code.
  *
  * Returns the WindowsName column of the table row whose value is hr (for example
  * "BG_E_INVALID_STATE" or "HRESULT_FROM_WIN32(ERROR_WINHTTP_TIMEOUT)"); "BG_E_HTTP_ERROR" for an
  * HTTP-facility code (BGCOPY_HR_IS_HTTP) that has no row of its own; NULL for any other code.
- * The string is static and must not be freed. Pure; safe to call from any thread. */
+ * The string is static and must not be freed. Pure; safe to call from any thread.
+ * @param hr any code.
+ * @return the static name, or NULL. */
 BGCOPY_EXTERN const char *bgcopy_hr_name(bgcopy_hr hr);
 
-/* bgcopy_hr_message - a one-sentence English description of a code.
+/** bgcopy_hr_message - a one-sentence English description of a code.
  *
  * Returns the Message column of the table row whose value is hr; "The server returned an HTTP
  * error status." for an HTTP-facility code without a row; "Unknown error." for any other code.
  * Never returns NULL. The string is static and must not be freed. Pure; safe to call from any
- * thread. */
+ * thread.
+ * @param hr any code.
+ * @return the static message, never NULL. */
 BGCOPY_EXTERN const char *bgcopy_hr_message(bgcopy_hr hr);
 
-/* bgcopy_hr_format - render a code as text for logs and error output.
+/** bgcopy_hr_format - render a code as text for logs and error output.
  *
- * Writes "0x%08X <name>: <message>" into buf, for example
+ * Writes `"0x%08X <name>: <message>"` into buf, for example
  * "0x80200002 BG_E_INVALID_STATE: The requested action is not allowed in the current job state."
  * (hex digits upper case); when bgcopy_hr_name(hr) is NULL the name is left out:
  * "0x12345678: Unknown error.". Behaves like snprintf: writes at most size bytes including the
  * terminating NUL (nothing when size is 0; buf may then be NULL), always NUL-terminates when
  * size > 0, and returns the length the full text needs, excluding the NUL (negative only if the
  * C library's snprintf fails). Output is truncated when the return value >= size. Touches no
- * state other than buf; safe to call from any thread. */
+ * state other than buf; safe to call from any thread.
+ * @param hr any code.
+ * @param[out] buf receives the text; may be NULL when size is 0.
+ * @param size bytes available at buf.
+ * @return the length of the full text, excluding the NUL. */
 BGCOPY_EXTERN int bgcopy_hr_format(bgcopy_hr hr, char *buf, size_t size);
 
 BGCOPY_END_DECLS

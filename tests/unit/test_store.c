@@ -1030,6 +1030,12 @@ static void test_damaged_record_is_refused(void **s)
     expect_refused(BGCOPY_E_DATABASE_CORRUPT, "damaged");
     db_exec("UPDATE jobs SET state = 1; UPDATE files SET ranges = x'0102'");
     expect_refused(BGCOPY_E_DATABASE_CORRUPT, "damaged");
+    /* A temp name the library never makes (another directory, another shape) is never
+     * truncated, renamed or deleted on the record's word. */
+    db_exec("UPDATE files SET ranges = NULL, temp = '/etc/BIT0000.tmp', temp_exists = 1");
+    expect_refused(BGCOPY_E_DATABASE_CORRUPT, "damaged");
+    db_exec("UPDATE files SET temp = substr(local, 1, length(local) - 5) || 'notes.txt'");
+    expect_refused(BGCOPY_E_DATABASE_CORRUPT, "damaged");
 }
 
 /* ---- the first schema --------------------------------------------------------------------- */

@@ -889,6 +889,25 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.raw("/getfilestotal", guid), "0")
         self.assertEqual(self.job_count(), 2)
 
+    def test_every_switch_survives_bad_arguments(self):
+        """Every switch with no, wrong and too many arguments: success (/create nope is a fine
+        command), or a message and status 1 or 2 - never a crash (under ASan a leak or an
+        overflow would change the status too)."""
+        rc, out, err = self.run_cli("/help")
+        switches = re.findall(r"^  /(\S+)", out, re.M)
+        self.assertGreater(len(switches), 60)
+        guid = self.create("victim")
+        for sw in switches:
+            if sw in ("monitor", "help"):
+                continue
+            for args in ([], ["nope"], ["{bad}"], [guid, "1", "x", "y", "z", "w", "v"]):
+                p = subprocess.run([BGCOPY, "/" + sw] + args, capture_output=True,
+                                   env=self.env(), timeout=60)
+                self.assertIn(p.returncode, (0, 1, 2), "/%s %s: %d %s" % (
+                    sw, args, p.returncode, p.stderr))
+                if p.returncode != 0:
+                    self.assertTrue(p.stderr, "/%s %s printed no reason" % (sw, args))
+
     def test_second_process_gets_lock_error(self):
         if ENGINE == "service":
             self.skipTest("the service lets processes share the store")

@@ -17,6 +17,9 @@
 #                      curl and wget2 (installed by the script as root if missing; nothing else
 #                      is), and the bytes re-fetched after an interruption; writes
 #                      bench/results-http.md (RUNS, BENCH_SIZE override the defaults)
+#   make bench-cli     build, then bench/cli_bench.py: bgcopy /list start-to-exit with 0 and 100
+#                      jobs, /transfer of 100 MiB from nginx against curl; writes
+#                      bench/results-cli.md
 #   make clean         remove the build directories
 #
 # Overridable: BUILD_DIR, ASAN_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
@@ -46,7 +49,8 @@ MAKEFLAGS += --no-print-directory
 # Tracked files plus new files git does not ignore, NUL-separated.
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
-.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz
+.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz \
+	bench-cli
 
 all: build
 
@@ -100,6 +104,9 @@ bench: build
 
 bench-http: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
+
+bench-cli: build
+	BUILD_DIR=$(BUILD_DIR) python3 bench/cli_bench.py
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR)

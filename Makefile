@@ -12,6 +12,11 @@
 #   make fuzz          build the libFuzzer targets with clang (ASan+UBSan) in $(FUZZ_BUILD_DIR),
 #                      run each for FUZZ_SECONDS (default 60) growing a scratch copy of its corpus;
 #                      FUZZ_MERGE=1 merges new inputs back into fuzz/corpus/ (scripts/run-fuzz.sh)
+#   make install       configure with CMAKE_INSTALL_PREFIX=$(PREFIX) (default /usr/local), build,
+#                      install under $(DESTDIR)$(PREFIX): libraries, headers, bgcopy.pc, the CMake
+#                      package, programs, docs; then ldconfig when installing for real as root
+#   make docs          the API reference: Doxygen (installed by `scripts/deps.sh docs`) renders
+#                      include/ and docs/api.md into $(DOCS_DIR)/html; any warning fails
 #   make bench         build, then run the notification benchmark (bench/notify_bench.c)
 #   make bench-http    build, then bench/http_bench.sh: 1 GiB from nginx on 127.0.0.1 by bgcopy,
 #                      curl and wget2 (installed by the script as root if missing; nothing else
@@ -20,15 +25,23 @@
 #   make bench-cli     build, then bench/cli_bench.py: bgcopy /list start-to-exit with 0 and 100
 #                      jobs, /transfer of 100 MiB from nginx against curl; writes
 #                      bench/results-cli.md
+#   make cross-win     cross-compile the library, the native engine (backend-win/) and
+#                      bgcopy-conformance.exe for 64-bit Windows with mingw-w64 into
+#                      $(CROSS_BUILD_DIR) (installs the Windows tools: scripts/deps.sh win)
+#   make wine-smoke    build, cross-win, then tests/conformance/run.py wine: the conformance
+#                      scenarios on Wine's BITS through the native engine, on the Windows build's
+#                      emulated engine, and the trace comparison with the Linux emulated engine
 #   make clean         remove the build directories
 #
-# Overridable: BUILD_DIR, ASAN_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE, CTEST,
+# Overridable: BUILD_DIR, ASAN_BUILD_DIR, CROSS_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE,
+# CTEST, PREFIX, DESTDIR, DOCS_DIR, DOXYGEN,
 # CLANG_FORMAT, CMAKE_ARGS (extra configure arguments), FUZZ_BUILD_DIR, FUZZ_SECONDS, FUZZ_MERGE,
 # FUZZ_TARGETS (names to run, default all), CLANG, CLANGXX.
 
 BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
 TSAN_BUILD_DIR ?= build-tsan
+CROSS_BUILD_DIR ?= build-win
 JOBS           ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS     ?= 2
 BUILD_TYPE     ?= RelWithDebInfo
@@ -42,6 +55,10 @@ FUZZ_MERGE     ?= 0
 FUZZ_TARGETS   ?=
 CLANG          ?= clang
 CLANGXX        ?= clang++
+PREFIX         ?= /usr/local
+DESTDIR        ?=
+DOCS_DIR       ?= $(BUILD_DIR)/docs
+DOXYGEN        ?= doxygen
 
 # Keep cmake's own make quiet about directories.
 MAKEFLAGS += --no-print-directory
@@ -50,7 +67,7 @@ MAKEFLAGS += --no-print-directory
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
 .PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz \
-	bench-cli
+	cross-win wine-smoke install docs bench-cli
 
 all: build
 
@@ -80,7 +97,7 @@ asan: deps
 	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 # The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O).
-TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)|integration_http
+TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)|integration_http|example_download-progress
 
 tsan: deps
 	$(CMAKE) -S . -B $(TSAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DBGCOPY_WERROR=ON \
@@ -99,6 +116,22 @@ fuzz:
 	FUZZ_BUILD_DIR=$(FUZZ_BUILD_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MERGE=$(FUZZ_MERGE) \
 		FUZZ_TARGETS="$(FUZZ_TARGETS)" sh scripts/run-fuzz.sh
 
+install: deps
+	$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DBGCOPY_WERROR=ON \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD_DIR)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1; then \
+		echo ldconfig; ldconfig; fi
+
+docs:
+	sh scripts/deps.sh docs
+	mkdir -p $(DOCS_DIR)
+	BGCOPY_DOCS_OUT=$(DOCS_DIR) \
+	BGCOPY_VERSION=$$(sed -n 's/^#define BGCOPY_VERSION_STRING "\(.*\)"$$/\1/p' include/bgcopy.h) \
+		$(DOXYGEN) docs/Doxyfile
+	@echo "make docs: $(DOCS_DIR)/html/index.html"
+
 bench: build
 	$(BUILD_DIR)/bin/notify_bench
 
@@ -108,5 +141,16 @@ bench-http: build
 bench-cli: build
 	BUILD_DIR=$(BUILD_DIR) python3 bench/cli_bench.py
 
+# No CMocka, libuv or libcurl for mingw-w64: the Windows build has no unit tests, and its emulated
+# engine no HTTP transport (docs/fidelity.md).
+cross-win:
+	sh scripts/deps.sh win
+	$(CMAKE) -S . -B $(CROSS_BUILD_DIR) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake \
+		-DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DBGCOPY_WERROR=ON -DBUILD_TESTING=OFF
+	$(CMAKE) --build $(CROSS_BUILD_DIR) -j$(JOBS)
+
+wine-smoke: build cross-win
+	python3 tests/conformance/run.py wine --build $(BUILD_DIR) --cross-build $(CROSS_BUILD_DIR)
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR) $(CROSS_BUILD_DIR)

@@ -117,11 +117,20 @@ bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options, bgcopy_mana
     }
     switch (o.engine) {
     case BGCOPY_ENGINE_DEFAULT:
+#ifdef BGCOPY__HAVE_NATIVE
+        if (o.sim == NULL) {
+            return bgcopy__native_open(&o, out); /* real BITS is the default where it exists */
+        }
+#endif
+        break;
     case BGCOPY_ENGINE_EMULATED:
         break;
     case BGCOPY_ENGINE_NATIVE:
-        /* The native engine (backend-win/) is not available in this build. */
-        return BGCOPY_E_NOTIMPL;
+#ifdef BGCOPY__HAVE_NATIVE
+        return bgcopy__native_open(&o, out);
+#else
+        return BGCOPY_E_NOTIMPL; /* no BITS on this platform */
+#endif
     default:
         return BGCOPY_E_INVALIDARG;
     }
@@ -208,6 +217,12 @@ bgcopy_hr bgcopy_manager_enum_jobs(bgcopy_manager *mgr, uint32_t flags, bgcopy_j
 bgcopy_hr bgcopy_manager_get_error_description(bgcopy_manager *mgr, bgcopy_hr hr,
                                                uint32_t language_id, char **text)
 {
+    if (mgr != NULL && mgr->ops->describe_hr != NULL) {
+        if (!string_out_ok(mgr, text) || language_id == 0) {
+            return BGCOPY_E_INVALIDARG;
+        }
+        return mgr->ops->describe_hr(mgr, hr, language_id, text);
+    }
     return describe(mgr, language_id, bgcopy_hr_message(hr), text);
 }
 
@@ -487,11 +502,16 @@ void bgcopy_job_release(bgcopy_job *job)
     }
 }
 
-/* The name checks of AddFile for one file. */
-static bgcopy_hr check_file_info(const bgcopy_file_info *f)
+/* The name checks of AddFile for one file. An engine whose BITS judges names itself only gets
+ * them refused when NULL. */
+static bgcopy_hr check_file_info(const bgcopy_job *job, const bgcopy_file_info *f)
 {
-    bgcopy_hr hr = bgcopy__validate_remote(f->remote_name, NULL);
+    bgcopy_hr hr;
 
+    if (job->ops->os_checks_names) {
+        return f->remote_name == NULL || f->local_name == NULL ? BGCOPY_E_INVALIDARG : BGCOPY_S_OK;
+    }
+    hr = bgcopy__validate_remote(f->remote_name, NULL);
     if (BGCOPY_FAILED(hr)) {
         return hr;
     }
@@ -521,7 +541,7 @@ bgcopy_hr bgcopy_job_add_file_set(bgcopy_job *job, uint32_t count, const bgcopy_
         return BGCOPY_S_OK;
     }
     for (i = 0; i < count; i++) {
-        hr = check_file_info(&files[i]);
+        hr = check_file_info(job, &files[i]);
         if (BGCOPY_FAILED(hr)) {
             return hr;
         }
@@ -595,7 +615,7 @@ bgcopy_hr bgcopy_job_add_file_with_ranges(bgcopy_job *job, const char *remote_ur
     }
     info.remote_name = remote_url;
     info.local_name = local_name;
-    hr = check_file_info(&info);
+    hr = check_file_info(job, &info);
     if (BGCOPY_FAILED(hr)) {
         return hr;
     }
@@ -645,14 +665,19 @@ bgcopy_hr bgcopy_job_complete(bgcopy_job *job)
 
 /* ---- job: getters ---------------------------------------------------------------------- */
 
-/* Reads the job's scalar properties. Errors: E_INVALIDARG when job or out (the caller's output,
- * only checked here) is NULL; the engine's failure. */
-static bgcopy_hr read_info(bgcopy_job *job, const void *out, struct bgcopy__job_info *info)
+/* Reads the job's scalar properties: all of them, or (an engine with get_info_field) only the
+ * field at byte offset `field`. Errors: E_INVALIDARG when job or out (the caller's output, only
+ * checked here) is NULL; the engine's failure. */
+static bgcopy_hr read_info(bgcopy_job *job, const void *out, size_t field,
+                           struct bgcopy__job_info *info)
 {
     if (job == NULL || out == NULL) {
         return BGCOPY_E_INVALIDARG;
     }
     memset(info, 0, sizeof(*info));
+    if (job->ops->get_info_field != NULL) {
+        return job->ops->get_info_field(job, field, info);
+    }
     return job->ops->get_info(job, info);
 }
 
@@ -660,7 +685,7 @@ static bgcopy_hr read_info(bgcopy_job *job, const void *out, struct bgcopy__job_
 static bgcopy_hr get_info_field(bgcopy_job *job, void *out, size_t offset, size_t size)
 {
     struct bgcopy__job_info info;
-    bgcopy_hr hr = read_info(job, out, &info);
+    bgcopy_hr hr = read_info(job, out, offset, &info);
 
     if (BGCOPY_FAILED(hr)) {
         return hr;
@@ -802,7 +827,7 @@ bgcopy_hr bgcopy_job_get_proxy_settings(bgcopy_job *job, bgcopy_proxy_usage *usa
     if (bypass_list != NULL) {
         *bypass_list = NULL;
     }
-    hr = read_info(job, usage, &info);
+    hr = read_info(job, usage, offsetof(struct bgcopy__job_info, proxy_usage), &info);
     if (BGCOPY_FAILED(hr)) {
         return hr;
     }
@@ -1036,8 +1061,15 @@ bgcopy_hr bgcopy_job_set_notify_cmd_line(bgcopy_job *job, const char *program,
 {
     struct bgcopy__prop_value v = {0};
 
-    if (job == NULL || (program == NULL && parameters != NULL) ||
-        (program != NULL && program[0] != '/')) {
+    if (job == NULL || (program == NULL && parameters != NULL)) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    if (job->ops->os_checks_names) {
+        v.s1 = program; /* BITS judges the path and the first token itself */
+        v.s2 = parameters;
+        return set_prop(job, BGCOPY__PROP_CMD_LINE, &v);
+    }
+    if (program != NULL && program[0] != '/') {
         return BGCOPY_E_INVALIDARG;
     }
     if ((program != NULL && strlen(program) > BGCOPY__MAX_CMD_PROGRAM) ||
@@ -1123,6 +1155,27 @@ bgcopy_hr bgcopy_job_set_property(bgcopy_job *job, bgcopy_job_property_id id,
     return set_prop(job, BGCOPY__PROP_JOB5, &v);
 }
 
+/* The job-info field that holds property id (a known one other than USE_STORED_CREDENTIALS). */
+static size_t property_field(bgcopy_job_property_id id)
+{
+    switch (id) {
+    case BGCOPY_JOB_PROPERTY_ID_COST_FLAGS:
+        return offsetof(struct bgcopy__job_info, cost_flags);
+    case BGCOPY_JOB_PROPERTY_NOTIFICATION_CLSID:
+        return offsetof(struct bgcopy__job_info, notification_clsid);
+    case BGCOPY_JOB_PROPERTY_DYNAMIC_CONTENT:
+        return offsetof(struct bgcopy__job_info, dynamic_content);
+    case BGCOPY_JOB_PROPERTY_HIGH_PERFORMANCE:
+        return offsetof(struct bgcopy__job_info, high_performance);
+    case BGCOPY_JOB_PROPERTY_MAX_DOWNLOAD_SIZE:
+        return offsetof(struct bgcopy__job_info, max_download_size);
+    case BGCOPY_JOB_PROPERTY_ON_DEMAND_MODE:
+        return offsetof(struct bgcopy__job_info, on_demand);
+    default: /* MINIMUM_NOTIFICATION_INTERVAL_MS */
+        return offsetof(struct bgcopy__job_info, min_notify_interval_ms);
+    }
+}
+
 bgcopy_hr bgcopy_job_get_property(bgcopy_job *job, bgcopy_job_property_id id,
                                   bgcopy_job_property_value *value)
 {
@@ -1138,7 +1191,7 @@ bgcopy_hr bgcopy_job_get_property(bgcopy_job *job, bgcopy_job_property_id id,
     if (id == BGCOPY_JOB_PROPERTY_USE_STORED_CREDENTIALS) {
         return BGCOPY_E_NOTIMPL;
     }
-    hr = read_info(job, value, &info);
+    hr = read_info(job, value, property_field(id), &info);
     if (BGCOPY_FAILED(hr)) {
         return hr;
     }
@@ -1269,8 +1322,29 @@ bgcopy_hr bgcopy_error_get_file(bgcopy_error *err, bgcopy_file **file)
     return err->ops->error_get_file(err, file);
 }
 
+/* An error text from the engine that has its own (native: IBackgroundCopyError); 0 when the
+ * engine leaves texts to this file. */
+static int engine_error_text(bgcopy_error *err, int which, uint32_t language_id, char **text,
+                             bgcopy_hr *hr)
+{
+    if (err == NULL || err->ops->error_get_text == NULL) {
+        return 0;
+    }
+    if (!string_out_ok(err, text) || (which != BGCOPY__ERR_TEXT_PROTOCOL && language_id == 0)) {
+        *hr = BGCOPY_E_INVALIDARG;
+    } else {
+        *hr = err->ops->error_get_text(err, which, language_id, text);
+    }
+    return 1;
+}
+
 bgcopy_hr bgcopy_error_get_error_description(bgcopy_error *err, uint32_t language_id, char **text)
 {
+    bgcopy_hr hr;
+
+    if (engine_error_text(err, BGCOPY__ERR_TEXT_DESCRIPTION, language_id, text, &hr)) {
+        return hr;
+    }
     return describe(err, language_id, err != NULL ? bgcopy_hr_message(err->code) : NULL, text);
 }
 
@@ -1304,12 +1378,22 @@ static bgcopy_hr context_hr(bgcopy_error_context context)
 bgcopy_hr bgcopy_error_get_error_context_description(bgcopy_error *err, uint32_t language_id,
                                                      char **text)
 {
+    bgcopy_hr hr;
+
+    if (engine_error_text(err, BGCOPY__ERR_TEXT_CONTEXT, language_id, text, &hr)) {
+        return hr;
+    }
     return describe(err, language_id,
                     err != NULL ? bgcopy_hr_message(context_hr(err->context)) : NULL, text);
 }
 
 bgcopy_hr bgcopy_error_get_protocol(bgcopy_error *err, char **protocol)
 {
+    bgcopy_hr hr;
+
+    if (engine_error_text(err, BGCOPY__ERR_TEXT_PROTOCOL, 0, protocol, &hr)) {
+        return hr;
+    }
     if (!string_out_ok(err, protocol)) {
         return BGCOPY_E_INVALIDARG;
     }
@@ -1383,8 +1467,11 @@ bgcopy_hr bgcopy_file_set_remote_name(bgcopy_file *file, const char *remote_url)
 {
     bgcopy_hr hr;
 
-    if (file == NULL) {
+    if (file == NULL || remote_url == NULL) {
         return BGCOPY_E_INVALIDARG;
+    }
+    if (file->ops->os_checks_names) {
+        return file->ops->file_set_remote_name(file, remote_url);
     }
     hr = bgcopy__validate_remote(remote_url, NULL);
     if (BGCOPY_FAILED(hr)) {

@@ -100,6 +100,7 @@ struct bgcopy_error {
     bgcopy_error_context context;
     bgcopy_hr code;
     const char *protocol; /* "http", "file" or NULL */
+    void *impl;           /* native engine: its IBackgroundCopyError (job, file unused) */
 };
 
 struct bgcopy_job_enum {
@@ -160,7 +161,25 @@ struct bgcopy__engine_ops {
 
     void (*error_release)(bgcopy_error *err);
     bgcopy_hr (*error_get_file)(bgcopy_error *err, bgcopy_file **file);
+
+    /* Optional entries: NULL makes api.c take the generic path named. */
+    /* Fills only the field of *info at byte offset `field` (offsetof(struct bgcopy__job_info,
+     * ...)): for an engine where each property costs a call of its own (native). An engine sets
+     * get_info or this, not both. */
+    bgcopy_hr (*get_info_field)(bgcopy_job *job, size_t field, struct bgcopy__job_info *info);
+    /* An error object's texts (which: BGCOPY__ERR_TEXT_*); NULL: api.c derives them from the
+     * object's code, context and protocol fields. */
+    bgcopy_hr (*error_get_text)(bgcopy_error *err, int which, uint32_t language_id, char **text);
+    /* IBackgroundCopyManager::GetErrorDescription; NULL: bgcopy_hr_message(). */
+    bgcopy_hr (*describe_hr)(bgcopy_manager *mgr, bgcopy_hr hr, uint32_t language_id, char **text);
+    /* 1: the engine is the real BITS, which judges remote and local names and notification
+     * command lines itself (drive letters, UNC names); api.c then checks only that they are
+     * not NULL, and leaves the rest to it. */
+    int os_checks_names;
 };
+
+/* Texts of an error object for error_get_text. */
+enum { BGCOPY__ERR_TEXT_DESCRIPTION = 1, BGCOPY__ERR_TEXT_CONTEXT, BGCOPY__ERR_TEXT_PROTOCOL };
 
 /* Everything scalar about a job, read in one locked step. */
 struct bgcopy__job_info {
@@ -589,6 +608,16 @@ extern const struct bgcopy__engine_ops bgcopy__emu_ops;
  * (truncated to 511 bytes; NULL clears it). */
 void bgcopy__set_open_detail(const char *text);
 
+#ifdef _WIN32
+/* backend-win/native.c: opens a manager on the system's BITS (the native engine). o has been
+ * checked for its size and engine. Errors: E_INVALIDARG (o->sim or o->user set: the native
+ * engine has no simulation and acts as the calling user only), the HRESULT of
+ * CoIncrementMTAUsage or CoCreateInstance (0x80070422 when the BITS service is disabled),
+ * E_OUTOFMEMORY. */
+bgcopy_hr bgcopy__native_open(const bgcopy_manager_options *o, bgcopy_manager **out);
+#define BGCOPY__HAVE_NATIVE 1
+#endif
+
 /* ---- statemachine.c ----------------------------------------------------------- */
 
 /* Events that move a job between states (reference §1.4). */
@@ -657,6 +686,9 @@ void bgcopy__temp_name_draw(char *temp);
 /* ---- store.c -------------------------------------------------------------------- */
 
 struct bgcopy__store;
+/* 1 when this build has a store (core/store.c); 0 in builds without SQLite
+ * (platform/win/store-none.c), where every state directory means BGCOPY_STATE_MEMORY. */
+int bgcopy__store_available(void);
 /* Opens (creating, migrating) the store of directory dir, which exists, and takes its
  * engine lock. On failure bgcopy_manager_open_detail names the file; errors:
  * BG_E_DATABASE_CORRUPT, HRESULT_FROM_WIN32(ERROR_INVALID_DATA) (another program's

@@ -551,7 +551,7 @@ struct bgcopy__engine *bgcopy__engine_shared(const bgcopy_manager_options *o, bg
     char *dir, *key;
 
     *hr = BGCOPY_E_OUTOFMEMORY;
-    dir = state_dir_for(o, hr);
+    dir = bgcopy__store_available() ? state_dir_for(o, hr) : bgcopy__strdup(BGCOPY_STATE_MEMORY);
     if (dir == NULL)
         return NULL;
     key = state_key_for(dir, hr);

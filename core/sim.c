@@ -497,7 +497,8 @@ struct bgcopy__engine *bgcopy__sim_engine(bgcopy_sim *sim, const bgcopy_manager_
     if (sim->engine == NULL) {
         /* A simulation persists only in a directory its first manager names. */
         const char *dir = o->state_dir;
-        if (dir != NULL && (dir[0] == '\0' || strcmp(dir, BGCOPY_STATE_MEMORY) == 0))
+        if (dir != NULL &&
+            (dir[0] == '\0' || strcmp(dir, BGCOPY_STATE_MEMORY) == 0 || !bgcopy__store_available()))
             dir = NULL;
         sim->engine = bgcopy__engine_new(o, sim, dir, hr);
         if (sim->engine == NULL)

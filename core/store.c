@@ -154,6 +154,11 @@ static bgcopy_hr hr_from_sqlite(int rc)
     }
 }
 
+int bgcopy__store_available(void)
+{
+    return 1;
+}
+
 /* ---- open ------------------------------------------------------------------------------------ */
 
 static int exec(sqlite3 *db, const char *sql)

@@ -1,18 +1,19 @@
 /* seed-callback.c - the IBackgroundCopyCallback example from the BITS
  * documentation, ported to bgcopy and run on the simulation harness.
  *
- * The callbacks are the documentation's, line for line in intent:
- *   - JobTransferred completes the job and returns S_OK;
- *   - JobError, on BG_E_INSUFFICIENT_RANGE_SUPPORT, looks at the failing
- *     file's BytesTotal: unknown (dynamic content) or over 2 GB -> leave the
- *     job in ERROR and report it; otherwise switch the job to FOREGROUND and
- *     Resume (a foreground job may fetch a file under 2 GB without ranges);
- *   - JobModification reads the display name, progress and state.
- * Three servers that ignore Range exercise the three branches:
+ * The callbacks are in seed-handlers.h (JobTransferred completes the job,
+ * JobError retries range failures at FOREGROUND, JobModification reads the
+ * progress); seed-callback-test.c unit-tests the same handlers with CMocka.
+ * This program registers them as the documentation's "Registering a COM
+ * Callback" does, and clears them before it exits as that page asks.
+ * Three servers that ignore Range exercise the three branches of JobError:
  *   1. size unknown: HEAD refused and no Content-Length -> stays ERROR;
  *   2. a 3 GiB file -> stays ERROR;
  *   3. a 1 MiB file -> FOREGROUND, Resume, TRANSFERRED, Complete.
- * Exit status 0 when each job ends as the documentation says it should.
+ * Exit status 0 when each job ends as the documentation says it should: the
+ * state, the priority, the error each JobError saw (BG_E_INSUFFICIENT_RANGE_
+ * SUPPORT, 0x80200013) with the file size it read, what was reported, and
+ * for the last job the bytes on disk.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -20,100 +21,80 @@
 #include <string.h>
 
 #include "bgcopy.h"
+#include "seed-handlers.h"
 
-#define TWO_GB 2147483648ULL
+#define SMALL_SEED 11
 
-static int modifications;
-
-static bgcopy_hr job_transferred(bgcopy_job *job, void *user)
+/* Checks one expectation; prints it when it does not hold. */
+static int expect(int ok, const char *job, const char *what)
 {
-    bgcopy_hr hr = bgcopy_job_complete(job);
-    if (BGCOPY_FAILED(hr)) {
-        /* BITS could not rename one or more temporary files (see
-         * bgcopy_job_complete); the job stays TRANSFERRED. */
-        fprintf(stderr, "Complete failed: 0x%08X\n", (unsigned)hr);
-    }
-    return BGCOPY_S_OK; /* anything else makes BITS call again */
+    if (!ok)
+        printf("  %s: expected %s\n", job, what);
+    return ok;
 }
 
-static bgcopy_hr job_error(bgcopy_job *job, bgcopy_error *err, void *user)
+/* Runs one job against url, leaves it in its final state, and checks it. */
+static int run_case(bgcopy_manager *mgr, bgcopy_sim *sim, const char *name, const char *url,
+                    const char *dir, bgcopy_job_state want_state, uint64_t want_size)
 {
-    bgcopy_error_context context;
-    bgcopy_hr code = BGCOPY_S_OK;
-    int is_error = 1;
-
-    bgcopy_error_get_error(err, &context, &code);
-    if (code == BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT) {
-        bgcopy_file *file = NULL;
-        bgcopy_file_progress progress;
-        if (BGCOPY_SUCCEEDED(bgcopy_error_get_file(err, &file)) &&
-            BGCOPY_SUCCEEDED(bgcopy_file_get_progress(file, &progress))) {
-            if (progress.bytes_total == BGCOPY_SIZE_UNKNOWN) {
-                /* Dynamic content: changing the priority does not help. */
-            } else if (progress.bytes_total > TWO_GB) {
-                /* Over 2 GB ranges are required whatever the priority. */
-            } else {
-                bgcopy_job_set_priority(job, BGCOPY_JOB_PRIORITY_FOREGROUND);
-                bgcopy_job_resume(job);
-                is_error = 0;
-            }
-        }
-        bgcopy_file_release(file);
-    }
-    if (is_error) {
-        char *name = NULL, *description = NULL;
-        bgcopy_job_get_display_name(job, &name);
-        bgcopy_error_get_error_description(err, 0x409, &description);
-        if (name && description)
-            printf("  JobError: %s: 0x%08X %s\n", name, (unsigned)code, description);
-        bgcopy_free(name);
-        bgcopy_free(description);
-    }
-    return BGCOPY_S_OK;
-}
-
-static bgcopy_hr job_modification(bgcopy_job *job, uint32_t reserved, void *user)
-{
-    char *name = NULL;
-    bgcopy_job_progress progress;
-    bgcopy_job_state state;
-    if (BGCOPY_SUCCEEDED(bgcopy_job_get_display_name(job, &name))) {
-        if (BGCOPY_SUCCEEDED(bgcopy_job_get_progress(job, &progress)) &&
-            BGCOPY_SUCCEEDED(bgcopy_job_get_state(job, &state)))
-            modifications++; /* use progress and state here */
-        bgcopy_free(name);
-    }
-    return BGCOPY_S_OK;
-}
-
-/* Runs one job against url and returns its final state. */
-static bgcopy_job_state run_case(bgcopy_manager *mgr, bgcopy_sim *sim, const char *name,
-                                 const char *url, const char *dir)
-{
-    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    struct seed_log log;
     bgcopy_job *job;
     bgcopy_job_state state;
+    bgcopy_job_priority priority;
     char local[256];
+    int ok;
 
+    memset(&log, 0, sizeof(log));
     snprintf(local, sizeof(local), "%s/%s.bin", dir, name);
-    cb.job_transferred = job_transferred;
-    cb.job_error = job_error;
-    cb.job_modification = job_modification;
     if (BGCOPY_FAILED(bgcopy_manager_create_job(mgr, name, BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job)))
         exit(2);
-    bgcopy_job_add_file(job, url, local);
-    bgcopy_job_set_notify_flags(job, BGCOPY_NOTIFY_JOB_TRANSFERRED | BGCOPY_NOTIFY_JOB_ERROR |
-                                         BGCOPY_NOTIFY_JOB_MODIFICATION);
-    bgcopy_job_set_notify_callbacks(job, &cb, NULL);
-    bgcopy_job_resume(job);
+    if (BGCOPY_FAILED(bgcopy_job_add_file(job, url, local)) ||
+        BGCOPY_FAILED(seed_register(job, &log)) || BGCOPY_FAILED(bgcopy_job_resume(job)))
+        exit(2);
     bgcopy_sim_run_until_idle(sim);
     bgcopy_job_get_state(job, &state);
-    printf("%-8s -> %s\n", name, bgcopy_job_state_name(state));
-    if (state != BGCOPY_JOB_STATE_ACKNOWLEDGED)
+    bgcopy_job_get_priority(job, &priority);
+    printf("%-8s -> %s, %s; JobError x%d, JobModification x%d\n", name,
+           bgcopy_job_state_name(state), bgcopy_job_priority_name(priority), log.errors,
+           log.modifications);
+    if (log.reported)
+        printf("  reported: %s\n", log.report);
+
+    ok = expect(state == want_state, name, bgcopy_job_state_name(want_state));
+    ok &= expect(log.errors == 1 && log.error_code == BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT, name,
+                 "one JobError with BG_E_INSUFFICIENT_RANGE_SUPPORT");
+    ok &= expect(log.range_bytes == want_size, name, "JobError to read the file's size");
+    ok &= expect(log.modifications > 0, name, "JobModification to read progress and state");
+    if (want_state == BGCOPY_JOB_STATE_ACKNOWLEDGED) {
+        FILE *f = fopen(local, "rb");
+        uint64_t i = 0;
+        int c = 0;
+
+        ok &= expect(priority == BGCOPY_JOB_PRIORITY_FOREGROUND && log.foreground_retries == 1 &&
+                         log.reported == 0,
+                     name, "a retry at FOREGROUND, nothing reported");
+        ok &= expect(log.transferred == 1 && log.complete_hr == BGCOPY_S_OK, name,
+                     "JobTransferred to complete the job");
+        while (f && (c = getc(f)) != EOF && c == bgcopy_sim_pattern_byte(SMALL_SEED, i))
+            i++;
+        ok &= expect(f && i == want_size && c == EOF, name, "the served bytes on disk");
+        if (f)
+            fclose(f);
+    } else {
+        ok &= expect(priority == BGCOPY_JOB_PRIORITY_NORMAL && log.foreground_retries == 0 &&
+                         log.reported == 1 && strstr(log.report, "0x80200013") != NULL,
+                     name, "no retry, the error reported");
+    }
+
+    /* Before exiting, clear the callbacks (BITS: SetNotifyInterface(NULL)); a
+     * job in a final state has nothing to clear. */
+    if (state != BGCOPY_JOB_STATE_ACKNOWLEDGED) {
+        bgcopy_job_set_notify_callbacks(job, NULL, NULL);
         bgcopy_job_cancel(job);
+    }
     bgcopy_job_release(job);
     remove(local);
-    return state;
+    return ok;
 }
 
 int main(void)
@@ -151,18 +132,19 @@ int main(void)
     r.url = "http://small.example.test/update.bin";
     r.length = 1 << 20;
     r.content = BGCOPY_SIM_CONTENT_PATTERN;
+    r.seed = SMALL_SEED;
     bgcopy_sim_add_resource(sim, &r);
 
     mo.sim = sim;
     if (BGCOPY_FAILED(bgcopy_manager_open(&mo, &mgr)))
         return 2;
-    ok = run_case(mgr, sim, "dynamic", "http://dynamic.example.test/feed", dir) ==
-             BGCOPY_JOB_STATE_ERROR &&
-         run_case(mgr, sim, "big", "http://big.example.test/image.iso", dir) ==
-             BGCOPY_JOB_STATE_ERROR &&
-         run_case(mgr, sim, "small", "http://small.example.test/update.bin", dir) ==
-             BGCOPY_JOB_STATE_ACKNOWLEDGED;
-    printf("%s (%d JobModification calls)\n", ok ? "OK" : "FAILED", modifications);
+    ok = run_case(mgr, sim, "dynamic", "http://dynamic.example.test/feed", dir,
+                  BGCOPY_JOB_STATE_ERROR, BGCOPY_SIZE_UNKNOWN);
+    ok &= run_case(mgr, sim, "big", "http://big.example.test/image.iso", dir,
+                   BGCOPY_JOB_STATE_ERROR, 3ULL << 30);
+    ok &= run_case(mgr, sim, "small", "http://small.example.test/update.bin", dir,
+                   BGCOPY_JOB_STATE_ACKNOWLEDGED, 1 << 20);
+    printf("%s\n", ok ? "OK" : "FAILED");
     bgcopy_manager_close(mgr);
     bgcopy_sim_destroy(sim);
     remove(dir);

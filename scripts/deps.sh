@@ -1,15 +1,29 @@
 #!/bin/sh
 # scripts/deps.sh - make sure the Debian packages the build and tests need are installed.
 #
+# `deps.sh docs` checks DOCS_PACKAGES instead (what `make docs` needs).
+#
 # Checks every package in PACKAGES with dpkg-query and installs only the missing
 # ones (apt-get update once, then apt-get install), as root directly or through
 # sudo. Without sudo it prints the command to run and exits 1. On a system
 # without dpkg it lists the packages, checks that cmake and pkg-config exist and
 # exits 0. Prints one line saying what it did; does nothing slow when all is there.
+# `deps.sh win` does the same for the packages of the Windows cross-build and Wine.
 set -eu
 
 # Append new needs here (one list for the whole project).
 PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3 curl nginx-light"
+# Only for `make docs` (the API reference); not needed to build or test.
+DOCS_PACKAGES="doxygen"
+if [ "${1:-}" = docs ]; then
+    PACKAGES=$DOCS_PACKAGES
+fi
+
+# `deps.sh win`: the Windows cross-build and its Wine smoke test instead (make cross-win,
+# make wine-smoke). 64-bit Wine only: no i386 architecture is needed.
+if [ "${1:-}" = "win" ]; then
+    PACKAGES="cmake python3 gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64 wine wine64"
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     for tool in cmake pkg-config; do

@@ -23,7 +23,7 @@ BGCOPY_BEGIN_DECLS
 
 /** Which engine a manager drives. */
 typedef enum bgcopy_engine_kind {
-    BGCOPY_ENGINE_DEFAULT = 0,  /**< native on Windows, emulated elsewhere */
+    BGCOPY_ENGINE_DEFAULT = 0,  /**< native on Windows (emulated with a sim), else emulated */
     BGCOPY_ENGINE_EMULATED = 1, /**< the portable engine of this library */
     BGCOPY_ENGINE_NATIVE = 2    /**< the real BITS over COM (Windows only) */
 } bgcopy_engine_kind;
@@ -105,9 +105,11 @@ typedef struct bgcopy_manager_options {
  * were CONNECTING or TRANSFERRING are QUEUED again, temp files are trimmed to
  * their last checkpoint, jobs past the inactivity timeout are cancelled.
  * Errors: E_POINTER (out NULL), E_INVALIDARG (options->size too small, unknown
- * engine, empty state_dir), E_NOTIMPL (NATIVE requested where BITS does not
- * exist), E_OUTOFMEMORY; from the store (bgcopy_manager_open_detail names
- * the file): BG_E_DATABASE_CORRUPT (not a database, truncated, damaged),
+ * engine, empty state_dir; sim or user set for the native engine), E_NOTIMPL
+ * (NATIVE requested where BITS does not exist), E_OUTOFMEMORY; from the native
+ * engine, the COM HRESULT (0x80070422 when the BITS service is disabled); from
+ * the store (bgcopy_manager_open_detail names the file):
+ * BG_E_DATABASE_CORRUPT (not a database, truncated, damaged),
  * HRESULT_FROM_WIN32(ERROR_INVALID_DATA) (an SQLite database of another
  * program), HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH) (written by a newer
  * bgcopy), HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING) (another

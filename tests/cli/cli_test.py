@@ -208,19 +208,47 @@ class CliTest(unittest.TestCase):
         self.state = os.path.join(self.dir, "state")
         self.dl = os.path.join(self.dir, "dl")
         os.mkdir(self.dl)
+        # The service's socket (used once the command line runs on bgcopyd): one per test, in a
+        # short directory (socket paths are limited to 107 bytes).
+        self.sockdir = tempfile.mkdtemp(prefix="bgcli-", dir="/tmp")
+        self.socket = os.path.join(self.sockdir, "bgcopyd.sock")
         self.procs = []
         SRV.reset()
 
     def tearDown(self):
         for p in self.procs:
             stop_pid(p, signal.SIGINT)
+        self.stop_service()
+        shutil.rmtree(self.sockdir, ignore_errors=True)
         SRV.reset()
+
+    def stop_service(self):
+        """Stops the bgcopyd this test's commands started, by the pid it wrote beside its
+        socket (it is not our child: it was started by the library on demand)."""
+        try:
+            with open(self.socket + ".pid") as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
 
     # ---- helpers ---------------------------------------------------------------------------
 
     def env(self):
         env = dict(os.environ)
         env["BGCOPY_STATE_DIR"] = self.state
+        env["BGCOPY_SERVICE_SOCKET"] = self.socket
         return env
 
     def run_cli(self, *args, timeout=120):

@@ -237,8 +237,10 @@ class CliTest(unittest.TestCase):
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+                with open("/proc/%d/stat" % pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        return  # exited; its parent (not us) has yet to reap it
+            except (OSError, IndexError):
                 return
             time.sleep(0.05)
         os.kill(pid, signal.SIGKILL)

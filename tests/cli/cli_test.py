@@ -731,6 +731,40 @@ class CliTest(unittest.TestCase):
         self.assertEqual(sha256(b), sha256(os.path.join(www, "b.bin")))
         self.assertEqual(self.job_count(), 0)
 
+    def test_transfer_progress_bar_on_a_terminal(self):
+        import pty
+        SRV.control("rate=1000000\npath=/gen/")
+        local = os.path.join(self.dl, "tty.bin")
+        master, slave = pty.openpty()
+        p = subprocess.Popen([BGCOPY, "/transfer", "tty", SRV.url("/gen/1500000"), local],
+                             stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=self.env())
+        self.procs.append(p)
+        os.close(slave)
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the program exited and closed the terminal
+                break
+            if not chunk:
+                break
+            data += chunk
+        os.close(master)
+        self.assertEqual(p.wait(timeout=60), 0, data)
+        text = data.decode(errors="replace")
+        bars = re.findall(r"\r\[([#.]+)\] +(\d+)% ", text)
+        self.assertGreaterEqual(len(bars), 5, text)  # redrawn several times a second
+        percents = [int(pc) for _, pc in bars]
+        self.assertEqual(percents, sorted(percents), text)
+        self.assertTrue(any(0 < pc < 100 for pc in percents), text)
+        self.assertIn("TRANSFERRING", text)
+        self.assertTrue(text.replace("\r\n", "\n").endswith(
+            "DISPLAY: 'tty' TYPE: DOWNLOAD STATE: TRANSFERRED\n"
+            "PRIORITY: NORMAL FILES: 1 / 1 BYTES: 1500000 / 1500000 (100%)\n"
+            "Transfer complete.\n"), text[-300:])
+        with open(local, "rb") as f:
+            self.assertEqual(f.read(), gen_bytes(0, 1500000))
+
     def test_transfer_404(self):
         local = os.path.join(self.dl, "missing.bin")
         url = SRV.url("/nothing")

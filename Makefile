@@ -31,6 +31,9 @@
 #   make wine-smoke    build, cross-win, then tests/conformance/run.py wine: the conformance
 #                      scenarios on Wine's BITS through the native engine, on the Windows build's
 #                      emulated engine, and the trace comparison with the Linux emulated engine
+#   make bench-store   build, then bench/store_bench.sh: time to open a store of 10,000 jobs, and
+#                      1 GiB from nginx with checkpoints on, off and without a store; writes
+#                      bench/results-store.md (RUNS, JOBS_COUNT, BENCH_SIZE override the defaults)
 #   make clean         remove the build directories
 #
 # Overridable: BUILD_DIR, ASAN_BUILD_DIR, CROSS_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE,
@@ -66,8 +69,8 @@ MAKEFLAGS += --no-print-directory
 # Tracked files plus new files git does not ignore, NUL-separated.
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
-.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http fuzz \
-	cross-win wine-smoke install docs bench-cli
+.PHONY: all deps build test demo format format-check asan tsan clean bench bench-http \
+	bench-store fuzz cross-win wine-smoke install docs
 
 all: build
 
@@ -138,6 +141,7 @@ bench: build
 bench-http: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
 
+.PHONY: bench-cli
 bench-cli: build
 	BUILD_DIR=$(BUILD_DIR) python3 bench/cli_bench.py
 
@@ -151,6 +155,8 @@ cross-win:
 
 wine-smoke: build cross-win
 	python3 tests/conformance/run.py wine --build $(BUILD_DIR) --cross-build $(CROSS_BUILD_DIR)
+bench-store: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/store_bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR) $(TSAN_BUILD_DIR) $(CROSS_BUILD_DIR)

@@ -706,10 +706,12 @@ bgcopy_hr bgcopy__store_load(struct bgcopy__engine *e);
  * deleted instead). No-op without a store. Lock held. Errors: disk and database HRESULTs;
  * the store keeps its previous content then. */
 bgcopy_hr bgcopy__store_save(struct emu_job *job);
+/* Writes job when a file's progress moved since the last write (what a shutdown keeps). */
+bgcopy_hr bgcopy__store_save_progress(struct emu_job *job);
 /* Writes job's row and one file's row (temp name and progress). Lock held. */
 bgcopy_hr bgcopy__store_save_file(struct emu_job *job, struct emu_file *f);
 /* len bytes of f arrived: writes a checkpoint when the engine's byte or time threshold
- * is reached (the temp file is fsync'ed first). Lock held. */
+ * is reached. Lock held. */
 void bgcopy__store_progress(struct emu_job *job, struct emu_file *f, uint64_t len);
 /* Deletes job from the store (after its temp files were renamed or deleted). */
 bgcopy_hr bgcopy__store_forget(struct emu_job *job);

@@ -313,8 +313,9 @@ static void engine_free(struct bgcopy__engine *e)
          * aborted flag under the lock. */
         bgcopy__mutex_lock(e->lock);
         bgcopy__transfer_abort(j);
-        /* A last checkpoint: the next engine continues from here. */
-        (void)bgcopy__store_save(j);
+        /* A last checkpoint: the next engine continues from here. (Everything else was
+         * written when it changed.) */
+        (void)bgcopy__store_save_progress(j);
         bgcopy__mutex_unlock(e->lock);
         bgcopy__timers_stop_all(j);
         j->in_engine = 0;

@@ -15,12 +15,19 @@
  *
  * Write discipline (all with the engine lock held, one transaction each):
  * bgcopy__store_save after creation, every API change and every state change;
- * bgcopy__store_checkpoint for progress (rate-limited by bytes and time, the
- * temp file fsync'ed first so a checkpoint never claims bytes the disk may
- * not have); the temp name is written before its file is created (so a crash
- * in between leaves no orphan); a job's rows are deleted only after its temp
- * files were renamed or deleted. bgcopy__store_load repairs what a crash can
- * leave (see its comment).
+ * bgcopy__store_progress for checkpoints (rate-limited by bytes and time); the
+ * temp name is written before its file is created (so a crash in between
+ * leaves no orphan); a job's rows are deleted only after its temp files were
+ * renamed or deleted. bgcopy__store_load repairs what a crash can leave (see
+ * its comment).
+ *
+ * Checkpoints do not fsync the temp file. A killed process loses nothing the
+ * kernel has; after a power cut a checkpoint may claim bytes that never
+ * reached the disk, and the loader then finds the temp file shorter than the
+ * checkpoint and restarts that file from byte 0. That relies on the file
+ * system never showing a file size that covers unwritten data after a crash
+ * (ext4 data=ordered, XFS, btrfs keep to this): a crash can cost progress,
+ * never correctness. Complete fsyncs every file before renaming it.
  *
  * Errors: store failures map to HRESULTs (disk full, write fault, ...); a
  * database that is not ours, damaged or newer is refused at open with a
@@ -284,15 +291,42 @@ static bgcopy_hr check_and_migrate(struct bgcopy__store *s)
     return BGCOPY_S_OK;
 }
 
+/* Writes "b=excluded.b, c=excluded.c, ..." for every column of the comma-separated list
+ * cols but the first (the key) into buf; returns the length snprintf would have written. */
+static int update_set_list(char *buf, size_t size, const char *cols)
+{
+    const char *c = strchr(cols, ',');
+    int n = 0;
+
+    while (c != NULL) {
+        const char *name = c + 1, *end;
+        while (*name == ' ')
+            name++;
+        end = strchr(name, ',');
+        c = end;
+        if (end == NULL)
+            end = name + strlen(name);
+        n += snprintf(buf + n, (size_t)n < size ? size - (size_t)n : 0, "%s%.*s=excluded.%.*s",
+                      n ? "," : "", (int)(end - name), name, (int)(end - name), name);
+    }
+    return n;
+}
+
 static int prepare(struct bgcopy__store *s)
 {
-    char sql[2048];
+    char sql[4096];
     int rc, i, n;
 
-    n = snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO jobs (%s) VALUES (", job_columns);
+    /* An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and the delete
+     * cascades to the job's files and credentials, which a save of one file's checkpoint
+     * would not write back. */
+    n = snprintf(sql, sizeof(sql), "INSERT INTO jobs (%s) VALUES (", job_columns);
     for (i = 0; i < JOB_COLUMN_COUNT; i++)
         n += snprintf(sql + n, sizeof(sql) - (size_t)n, i ? ",?" : "?");
-    snprintf(sql + n, sizeof(sql) - (size_t)n, ")");
+    n += snprintf(sql + n, sizeof(sql) - (size_t)n, ") ON CONFLICT (id) DO UPDATE SET ");
+    n += update_set_list(sql + n, sizeof(sql) - (size_t)n, job_columns);
+    if ((size_t)n >= sizeof(sql))
+        return SQLITE_NOMEM;
     rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->upsert_job, NULL);
     if (rc != SQLITE_OK)
         return rc;
@@ -593,25 +627,6 @@ static int write_creds(struct bgcopy__store *s, struct emu_job *job)
     return rc;
 }
 
-/* Makes the bytes the checkpoint will claim durable: fsyncs the temp file of every file
- * whose progress moved since its last checkpoint. */
-static void sync_temps(struct emu_job *job, struct emu_file *only)
-{
-    uint32_t i;
-    for (i = 0; i < job->file_count; i++) {
-        struct emu_file *f = job->files[i];
-        int fd;
-        if ((only && f != only) || !f->temp_exists || f->saved_bytes == f->bytes_transferred)
-            continue;
-        if (job->xfer_fd >= 0 && job->xfer_file == f) {
-            (void)bgcopy__fs_fsync(job->xfer_fd);
-        } else if (BGCOPY_SUCCEEDED(bgcopy__fs_open(f->temp, 1, &fd))) {
-            (void)bgcopy__fs_fsync(fd);
-            bgcopy__fs_close(fd);
-        }
-    }
-}
-
 static bgcopy_hr save(struct emu_job *job, struct emu_file *only, int with_creds)
 {
     struct bgcopy__store *s = job->engine->store;
@@ -620,7 +635,6 @@ static bgcopy_hr save(struct emu_job *job, struct emu_file *only, int with_creds
 
     if (s == NULL)
         return BGCOPY_S_OK;
-    sync_temps(job, only);
     rc = exec(s->db, "BEGIN IMMEDIATE");
     if (rc == SQLITE_OK)
         rc = write_job_row(s, job);
@@ -648,6 +662,15 @@ bgcopy_hr bgcopy__store_save(struct emu_job *job)
     if (bgcopy__job_state_is_final(job->state))
         return bgcopy__store_forget(job);
     return save(job, NULL, 1);
+}
+
+bgcopy_hr bgcopy__store_save_progress(struct emu_job *job)
+{
+    uint32_t i;
+    for (i = 0; i < job->file_count; i++)
+        if (job->files[i]->saved_bytes != job->files[i]->bytes_transferred)
+            return bgcopy__store_save(job);
+    return BGCOPY_S_OK;
 }
 
 bgcopy_hr bgcopy__store_save_file(struct emu_job *job, struct emu_file *f)

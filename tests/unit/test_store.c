@@ -747,6 +747,87 @@ static void test_owed_notification_survives(void **s)
     assert_true(has_pattern(local, SEED_A, SIZE_A));
 }
 
+/* What SIGKILL leaves of the store: a copy of the database and its WAL taken while the engine
+ * runs (no write is in progress between two calls on the simulation's thread). */
+static void snapshot_store(const char *to)
+{
+    char cmd[5000];
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf '%s' && mkdir -p '%s' && cp '%s/bgcopy.db' '%s/' && "
+             "{ [ ! -e '%s/bgcopy.db-wal' ] || cp '%s/bgcopy.db-wal' '%s/'; }",
+             to, to, state, to, state, state, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void restore_store(const char *from)
+{
+    char cmd[5000];
+    snprintf(cmd, sizeof(cmd),
+             "rm -f '%s/bgcopy.db' '%s/bgcopy.db-wal' '%s/bgcopy.db-shm' && "
+             "cp '%s'/* '%s/'",
+             state, state, state, from, state);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A checkpoint of one file (or a temp file's creation) writes that file's row: the job's other
+ * files and its credentials must still be there when the process dies before a full write. */
+static void test_crash_after_partial_write_keeps_every_file(void **s)
+{
+    life l;
+    bgcopy_guid id;
+    bgcopy_job *job;
+    bgcopy_file_progress fp;
+    bgcopy_file *f;
+    char snap[700], la[700], lb[700];
+    (void)s;
+
+    snprintf(snap, sizeof(snap), "%s/../snapshot", state);
+    open_life(&l, T0, 1024 * 1024);
+    job = new_job(&l, "two files", 1, &id);
+    assert_hr_equal(bgcopy_job_set_credentials(job, BGCOPY_AUTH_TARGET_SERVER,
+                                               BGCOPY_AUTH_SCHEME_BASIC, "bob", "pw"),
+                    BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_priority(job, BGCOPY_JOB_PRIORITY_FOREGROUND), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    /* File A (3 MiB at 1 MiB/s) done, B under way: the last writes were of one file each. */
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 3.1), BGCOPY_S_OK);
+    f = file_at(job, 0);
+    assert_hr_equal(bgcopy_file_get_progress(f, &fp), BGCOPY_S_OK);
+    bgcopy_file_release(f);
+    assert_true(fp.bytes_transferred == SIZE_A);
+    snapshot_store(snap);
+    bgcopy_job_release(job);
+    end_life(&l);
+    restore_store(snap);
+    assert_int_equal(db_count("SELECT count(*) FROM files"), 2);
+    assert_int_equal(db_count("SELECT count(*) FROM credentials"), 1);
+
+    open_life(&l, T0 + 10, 0);
+    job = find_job(&l, &id);
+    {
+        bgcopy_file_enum *e;
+        uint32_t n;
+        assert_hr_equal(bgcopy_job_enum_files(job, &e), BGCOPY_S_OK);
+        assert_hr_equal(bgcopy_file_enum_get_count(e, &n), BGCOPY_S_OK);
+        assert_int_equal(n, 2);
+        bgcopy_file_enum_release(e);
+    }
+    f = file_at(job, 0);
+    assert_hr_equal(bgcopy_file_get_progress(f, &fp), BGCOPY_S_OK);
+    bgcopy_file_release(f);
+    assert_true(fp.bytes_transferred == SIZE_A);
+    assert_hr_equal(bgcopy_sim_run_until_idle(l.sim), BGCOPY_S_OK);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_hr_equal(bgcopy_job_complete(job), BGCOPY_S_OK);
+    bgcopy_job_release(job);
+    end_life(&l);
+    path_in(la, sizeof(la), dl, "a.bin");
+    path_in(lb, sizeof(lb), dl, "b.bin");
+    assert_true(has_pattern(la, SEED_A, SIZE_A));
+    assert_true(has_pattern(lb, SEED_B, SIZE_B));
+    assert_int_equal(temp_files_left(), 0);
+}
+
 /* ---- temp files against checkpoints ---------------------------------------------------------- */
 
 /* A job mid-transfer, closed: returns its id, temp name and checkpointed bytes. */
@@ -1193,6 +1274,7 @@ int main(void)
         cmocka_unit_test_setup(test_inactivity_counts_closed_time, setup),
         cmocka_unit_test_setup(test_no_progress_counts_closed_time, setup),
         cmocka_unit_test_setup(test_owed_notification_survives, setup),
+        cmocka_unit_test_setup(test_crash_after_partial_write_keeps_every_file, setup),
         cmocka_unit_test_setup(test_extra_bytes_are_cut, setup),
         cmocka_unit_test_setup(test_missing_temp_restarts_file, setup),
         cmocka_unit_test_setup(test_short_temp_restarts_file, setup),

@@ -17,11 +17,13 @@
 #                      package, programs, docs; then ldconfig when installing for real as root
 #   make docs          the API reference: Doxygen (installed by `scripts/deps.sh docs`) renders
 #                      include/ and docs/api.md into $(DOCS_DIR)/html; any warning fails
-#   make bench         build, then run the notification benchmark (bench/notify_bench.c)
-#   make bench-http    build, then bench/http_bench.sh: 1 GiB from nginx on 127.0.0.1 by bgcopy,
-#                      curl and wget2 (installed by the script as root if missing; nothing else
-#                      is), and the bytes re-fetched after an interruption; writes
-#                      bench/results-http.md (RUNS, BENCH_SIZE override the defaults)
+#   make bench         install the benchmark peers (scripts/deps.sh bench: wget2, aria2, GNU
+#                      time), build, then bench/run.sh: every benchmark on 127.0.0.1 (throughput
+#                      against curl, wget2 and aria2c; many transfers; resume; engine at rest;
+#                      notifications; simulation), about 7 minutes; writes bench/results.md
+#                      (RUNS, BENCH_SIZE override the defaults; see bench/run.sh)
+#   make bench-http    the same for the throughput and resume benchmarks only; writes
+#                      bench/results-http.md
 #   make bench-cli     build, then bench/cli_bench.py: bgcopy /list start-to-exit with 0 and 100
 #                      jobs, /transfer of 100 MiB from nginx against curl; writes
 #                      bench/results-cli.md
@@ -136,10 +138,12 @@ docs:
 	@echo "make docs: $(DOCS_DIR)/html/index.html"
 
 bench: build
-	$(BUILD_DIR)/bin/notify_bench
+	sh scripts/deps.sh bench
+	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 
 bench-http: build
-	BUILD_DIR=$(BUILD_DIR) bash bench/http_bench.sh
+	sh scripts/deps.sh bench
+	BUILD_DIR=$(BUILD_DIR) RESULTS=bench/results-http.md bash bench/run.sh throughput resume
 
 .PHONY: bench-cli
 bench-cli: build

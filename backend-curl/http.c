@@ -36,10 +36,12 @@
  * all in the kernel's copy into those folios, while 16 KiB, 32 KiB or unaligned 100 KiB pieces
  * ran at curl's and wget2's speed (bench/results-http.md, bench/README.md).
  * Stalls end the request with ERROR_WINHTTP_TIMEOUT once no byte (head or body) arrived for the
- * engine's http_stall_timeout: a clock per request, started when the request is sent, reset by
- * every byte received and checked from curl's progress callback, which curl calls at least once
- * a second because CURLOPT_LOW_SPEED_LIMIT is set. (LOW_SPEED alone is not enough: it judges
- * curl's speed averaged over the last 5 s, so after a burst it fires up to 5 s late.)
+ * engine's http_stall_timeout: a clock per request, started when the request is sent (curl's
+ * PRETRANSFER time) and reset by every byte received. One libuv timer per transport checks the
+ * clocks: it is armed for the earliest deadline and, since bytes only move deadlines later, it
+ * is never re-armed on data; when it fires it fails what expired and re-arms for the next. A
+ * waiting request thus costs one wake-up per stall period, where curl's own LOW_SPEED options
+ * (used before) woke the thread twice a second for every request.
  *
  * No polling: an idle transport blocks in uv_run. The thread starts on the first start() and
  * stops in destroy(). curl_global_init runs once per process (uv_once); curl_global_cleanup
@@ -53,7 +55,8 @@
 #include "http-int.h"
 
 #define BODY_BATCH      (32 * 1024)   /* bytes handed to on_data at once */
-#define RECV_BUFFER     (512L * 1024) /* CURLOPT_BUFFERSIZE */
+#define RECV_BUFFER     (512L * 1024) /* CURLOPT_BUFFERSIZE for large bodies */
+#define MIN_RECV_BUFFER (16L * 1024)  /* ... and for HEAD and small ranges */
 #define MAX_REDIRECTS   10L
 #define CONNECT_TIMEOUT 60L /* seconds */
 #define USER_AGENT      "Microsoft BITS/7.8 bgcopy/0.1"
@@ -78,8 +81,9 @@ struct http_desc {
     char *url;
     int head;
     int has_range;
-    char range[48]; /* "first-last" */
-    char *headers;  /* the job's custom headers (CRLF-terminated lines) or NULL */
+    char range[48];   /* "first-last" */
+    long recv_buffer; /* CURLOPT_BUFFERSIZE */
+    char *headers;    /* the job's custom headers (CRLF-terminated lines) or NULL */
     char *user, *password;
     long auth; /* CURLAUTH_* mask; 0: no server credentials */
     char *proxy_user, *proxy_password;
@@ -115,6 +119,7 @@ struct bgcopy__xfer {
     bgcopy_hr local_failure; /* why a callback of ours ended the request itself, or S_OK */
     uv_loop_t *loop;         /* the I/O thread's loop, for uv_now() */
     int stall_clock;         /* the stall clock runs (the request was sent) */
+    uint64_t started_ms;     /* uv_now() when the request went to curl */
     uint64_t last_rx_ms;     /* uv_now() when the last byte arrived (or the clock started) */
     char *final_url;
     unsigned char *buf;
@@ -144,6 +149,7 @@ struct http_transport {
     uv_loop_t loop;
     uv_async_t async;
     uv_timer_t timer;
+    uv_timer_t stall_timer; /* the earliest stall deadline of the live requests */
     CURLM *multi;
     struct sock_ctx *socks;
     struct bgcopy__xfer *live; /* xfers the I/O thread has taken and not freed */
@@ -424,6 +430,17 @@ static bgcopy_hr build_desc(struct http_desc *d, const struct bgcopy__engine *e,
     d->url = dup_or_null(req->url, &oom);
     d->head = req->head;
     d->has_range = req->has_range;
+    /* curl's receive buffer: 512 KiB for large bodies (fewer, larger reads), but no larger
+     * than the body asked for (at least 16 KiB, curl's default), so that hundreds of small
+     * concurrent requests do not each hold half a megabyte; HEAD needs the minimum. */
+    d->recv_buffer = RECV_BUFFER;
+    if (req->head)
+        d->recv_buffer = MIN_RECV_BUFFER;
+    else if (req->has_range && req->last >= req->first &&
+             req->last - req->first < (uint64_t)RECV_BUFFER)
+        d->recv_buffer = (long)(req->last - req->first + 1) < MIN_RECV_BUFFER
+                             ? MIN_RECV_BUFFER
+                             : (long)(req->last - req->first + 1);
     if (req->has_range) {
         /* CURLOPT_RANGE "first-last" */
         char tmp[24];
@@ -589,33 +606,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
     return size * n;
 }
 
-/* CURLOPT_XFERINFOFUNCTION: the stall check. The clock starts once curl is about to send the
- * request (connecting has its own limit, CURLOPT_CONNECTTIMEOUT); after stall_seconds without
- * a byte the request ends (CURLE_ABORTED_BY_CALLBACK, reported as ERROR_WINHTTP_TIMEOUT).
- * I/O thread, no lock. */
-static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-    struct bgcopy__xfer *x = userdata;
-    uint64_t now = uv_now(x->loop);
-
-    if (!x->stall_clock) {
-        curl_off_t pretransfer = 0;
-        if (curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) != CURLE_OK ||
-            pretransfer <= 0)
-            return 0;
-        x->stall_clock = 1;
-        if (x->last_rx_ms < now)
-            x->last_rx_ms = now;
-        return 0;
-    }
-    if (now - x->last_rx_ms >= (uint64_t)x->d.stall_seconds * 1000u) {
-        x->local_failure = BGCOPY_E_WINHTTP_TIMEOUT;
-        return 1;
-    }
-    return 0;
-}
-
 static void link_live(struct http_transport *t, struct bgcopy__xfer *x)
 {
     x->prev = NULL;
@@ -729,6 +719,52 @@ out: /* delivered, or the engine said stop: it forgot x either way */
     bgcopy__mutex_unlock(x->engine->lock);
     unlink_live(t, x);
     xfer_free(x);
+}
+
+/* When x's stall clock runs out (uv_now() scale). The clock starts once curl has sent the
+ * request (connecting has its own limit, CURLOPT_CONNECTTIMEOUT); until then the deadline is
+ * one stall period from now, to look again. I/O thread. */
+static uint64_t stall_deadline(struct bgcopy__xfer *x, uint64_t now)
+{
+    uint64_t period = (uint64_t)x->d.stall_seconds * 1000u;
+
+    if (!x->stall_clock) {
+        curl_off_t pretransfer = 0;
+        if (curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) != CURLE_OK ||
+            pretransfer <= 0)
+            return now + period;
+        x->stall_clock = 1;
+        if (x->last_rx_ms < x->started_ms + (uint64_t)pretransfer / 1000u)
+            x->last_rx_ms = x->started_ms + (uint64_t)pretransfer / 1000u;
+    }
+    return x->last_rx_ms + period;
+}
+
+/* The stall timer: requests whose clock ran out end with ERROR_WINHTTP_TIMEOUT; the timer is
+ * armed again for the earliest remaining deadline. I/O thread. */
+static void on_stall_timer(uv_timer_t *timer)
+{
+    struct http_transport *t = timer->data;
+    uint64_t now = uv_now(&t->loop), next = UINT64_MAX;
+    struct bgcopy__xfer *x, *after;
+
+    if (t->closing)
+        return;
+    for (x = t->live; x; x = after) {
+        uint64_t due;
+        after = x->next;
+        if (x->easy == NULL)
+            continue;
+        due = stall_deadline(x, now);
+        if (due <= now) {
+            x->local_failure = BGCOPY_E_WINHTTP_TIMEOUT;
+            finish(t, x, CURLE_OPERATION_TIMEDOUT, BGCOPY_S_OK, BGCOPY_ERROR_CONTEXT_NONE);
+        } else if (due < next) {
+            next = due;
+        }
+    }
+    if (next != UINT64_MAX)
+        uv_timer_start(&t->stall_timer, on_stall_timer, next - now, 0);
 }
 
 /* Every live request fails with hr (the multi handle refused to go on: out of memory, or a
@@ -922,16 +958,11 @@ static CURLcode build_request(struct bgcopy__xfer *x)
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     SET(CURLOPT_USERAGENT, USER_AGENT);
-    SET(CURLOPT_BUFFERSIZE, RECV_BUFFER);
+    SET(CURLOPT_BUFFERSIZE, d->recv_buffer);
     SET(CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT);
-    /* a stall: on_progress ends the request after stall_seconds without a byte; LOW_SPEED
-     * (under 1 byte/s, averaged by curl over 5 s) makes curl call it every second and is the
-     * backstop (OPERATION_TIMEDOUT) */
-    SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
-    SET(CURLOPT_LOW_SPEED_TIME, d->stall_seconds);
-    SET(CURLOPT_NOPROGRESS, 0L);
-    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
-    SET(CURLOPT_XFERINFODATA, (void *)x);
+    /* a stall is the transport's stall timer's business (on_stall_timer): no progress
+     * callbacks, no LOW_SPEED timer in curl */
+    SET(CURLOPT_NOPROGRESS, 1L);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, (void *)x);
     SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -994,6 +1025,7 @@ static void cmd_start(struct http_transport *t, struct bgcopy__xfer *x)
 
     link_live(t, x);
     x->loop = &t->loop;
+    x->started_ms = x->last_rx_ms = uv_now(&t->loop);
     bgcopy__http_head_init(&x->head);
     x->easy = curl_easy_init();
     if (x->easy != NULL)
@@ -1014,6 +1046,15 @@ static void cmd_start(struct http_transport *t, struct bgcopy__xfer *x)
         curl_slist_free_all(x->header_list);
         x->header_list = NULL;
         finish(t, x, CURLE_OK, BGCOPY_E_OUTOFMEMORY, BGCOPY_ERROR_CONTEXT_GENERAL_TRANSPORT);
+        return;
+    }
+    {
+        /* x's first deadline is a full stall period away: arm the timer for it unless it is
+         * due sooner already */
+        uint64_t period = (uint64_t)x->d.stall_seconds * 1000u;
+        if (!uv_is_active((uv_handle_t *)&t->stall_timer) ||
+            uv_timer_get_due_in(&t->stall_timer) > period)
+            uv_timer_start(&t->stall_timer, on_stall_timer, period, 0);
     }
 }
 
@@ -1045,6 +1086,7 @@ static void teardown(struct http_transport *t)
     curl_multi_cleanup(t->multi);
     t->multi = NULL;
     uv_close((uv_handle_t *)&t->timer, NULL);
+    uv_close((uv_handle_t *)&t->stall_timer, NULL);
     uv_close((uv_handle_t *)&t->async, NULL);
 }
 
@@ -1103,8 +1145,13 @@ static bgcopy_hr io_start(struct http_transport *t)
     t->async.data = t;
     if (uv_timer_init(&t->loop, &t->timer) != 0)
         goto fail;
-    timer_ok = 1;
     t->timer.data = t;
+    if (uv_timer_init(&t->loop, &t->stall_timer) != 0) {
+        uv_close((uv_handle_t *)&t->timer, NULL);
+        goto fail;
+    }
+    timer_ok = 1;
+    t->stall_timer.data = t;
     t->multi = curl_multi_init();
     if (t->multi == NULL) {
         hr = BGCOPY_E_OUTOFMEMORY;
@@ -1128,8 +1175,10 @@ fail:
         curl_multi_cleanup(t->multi);
     t->multi = NULL;
     if (loop_ok) {
-        if (timer_ok)
+        if (timer_ok) {
             uv_close((uv_handle_t *)&t->timer, NULL);
+            uv_close((uv_handle_t *)&t->stall_timer, NULL);
+        }
         if (async_ok)
             uv_close((uv_handle_t *)&t->async, NULL);
         uv_run(&t->loop, UV_RUN_DEFAULT);

@@ -54,7 +54,10 @@ struct bgcopy_sim {
     bgcopy_sim_request *requests;
     char **request_urls;
     size_t request_count, request_cap;
-    unsigned char *pattern;
+    unsigned char *pattern; /* chunk bytes: the last PATTERN piece generated */
+    uint32_t pattern_seed;  /* ... of this seed */
+    uint64_t pattern_pos;   /* ... from this offset */
+    size_t pattern_len;     /* ... this many bytes (0: none yet) */
 };
 
 /* A request in flight on the scripted network. */
@@ -79,13 +82,34 @@ struct bgcopy__xfer {
 
 /* ---- content ---------------------------------------------------------------------- */
 
+#define PATTERN_STEP 0x9E3779B97F4A7C15ULL /* added per offset */
+#define PATTERN_SEED 0xD1B54A32D192ED03ULL
+#define PATTERN_MIX  0xBF58476D1CE4E5B9ULL
+
 uint8_t bgcopy_sim_pattern_byte(uint32_t seed, uint64_t offset)
 {
-    uint64_t x = offset * 0x9E3779B97F4A7C15ULL + seed * 0xD1B54A32D192ED03ULL;
+    uint64_t x = offset * PATTERN_STEP + seed * PATTERN_SEED;
     x ^= x >> 29;
-    x *= 0xBF58476D1CE4E5B9ULL;
+    x *= PATTERN_MIX;
     x ^= x >> 32;
     return (uint8_t)x;
+}
+
+/* Writes bytes offset .. offset + n - 1 of the PATTERN of seed to out: the same bytes as
+ * bgcopy_sim_pattern_byte, with the first multiplication replaced by a running sum (the
+ * products offset * PATTERN_STEP of consecutive offsets differ by PATTERN_STEP modulo 2^64):
+ * 12 instructions per byte instead of about 25 (callgrind; bench/README.md). */
+static void pattern_fill(unsigned char *out, uint32_t seed, uint64_t offset, size_t n)
+{
+    uint64_t x = offset * PATTERN_STEP + seed * PATTERN_SEED;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        uint64_t y = x ^ (x >> 29);
+        y *= PATTERN_MIX;
+        out[i] = (uint8_t)(y ^ (y >> 32));
+        x += PATTERN_STEP;
+    }
 }
 
 /* ---- resources and faults ---------------------------------------------------------------- */
@@ -394,9 +418,14 @@ static void body_step(struct bgcopy__engine *e, bgcopy__timer *t)
     if (x->limit_kind && x->limit - x->sent < n)
         n = x->limit - x->sent;
     if (x->content == BGCOPY_SIM_CONTENT_PATTERN) {
-        uint64_t i;
-        for (i = 0; i < n; i++)
-            sim->pattern[i] = bgcopy_sim_pattern_byte(x->seed, x->pos + i);
+        /* The same piece again (the same resource fetched by another job) is not generated
+         * again: on_data only reads the buffer. */
+        if (sim->pattern_len < n || sim->pattern_seed != x->seed || sim->pattern_pos != x->pos) {
+            pattern_fill(sim->pattern, x->seed, x->pos, (size_t)n);
+            sim->pattern_seed = x->seed;
+            sim->pattern_pos = x->pos;
+            sim->pattern_len = (size_t)n;
+        }
         hr = x->sink->on_data(x->ctx, sim->pattern, (size_t)n);
     } else {
         hr = x->sink->on_data(x->ctx, NULL, (size_t)n);

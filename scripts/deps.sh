@@ -9,6 +9,7 @@
 # without dpkg it lists the packages, checks that cmake and pkg-config exist and
 # exits 0. Prints one line saying what it did; does nothing slow when all is there.
 # `deps.sh win` does the same for the packages of the Windows cross-build and Wine.
+# `deps.sh bench` does the same for the servers and peers `make bench` measures with.
 set -eu
 
 # Append new needs here (one list for the whole project).
@@ -23,6 +24,11 @@ fi
 # make wine-smoke). 64-bit Wine only: no i386 architecture is needed.
 if [ "${1:-}" = "win" ]; then
     PACKAGES="cmake python3 gcc-mingw-w64-x86-64-win32 g++-mingw-w64-x86-64-win32 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64 wine wine64"
+fi
+
+# `deps.sh bench`: the servers and peers of `make bench` and GNU time, instead.
+if [ "${1:-}" = bench ]; then
+    PACKAGES="nginx-light curl wget2 aria2 time python3"
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

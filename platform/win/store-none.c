@@ -37,6 +37,12 @@ bgcopy_hr bgcopy__store_save(struct emu_job *job)
     return BGCOPY_S_OK;
 }
 
+bgcopy_hr bgcopy__store_save_progress(struct emu_job *job)
+{
+    (void)job;
+    return BGCOPY_S_OK;
+}
+
 bgcopy_hr bgcopy__store_save_file(struct emu_job *job, struct emu_file *f)
 {
     (void)job;

@@ -36,6 +36,8 @@
 #   make bench-store   build, then bench/store_bench.sh: time to open a store of 10,000 jobs, and
 #                      1 GiB from nginx with checkpoints on, off and without a store; writes
 #                      bench/results-store.md (RUNS, JOBS_COUNT, BENCH_SIZE override the defaults)
+#   make bench-service build, then bench/service_bench.sh: 1 GiB from nginx in-process and through
+#                      bgcopyd, and API round trips per second; writes bench/results-service.md
 #   make clean         remove the build directories
 #
 # Overridable: BUILD_DIR, ASAN_BUILD_DIR, CROSS_BUILD_DIR, JOBS, CTEST_JOBS, BUILD_TYPE, CMAKE,
@@ -72,7 +74,7 @@ MAKEFLAGS += --no-print-directory
 FORMAT_FILES = git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h'
 
 .PHONY: all deps build test demo format format-check asan tsan clean bench bench-http \
-	bench-store fuzz cross-win wine-smoke install docs
+	bench-store bench-service fuzz cross-win wine-smoke install docs
 
 all: build
 
@@ -101,8 +103,9 @@ asan: deps
 	$(CMAKE) --build $(ASAN_BUILD_DIR) -j$(JOBS)
 	$(CTEST) --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
-# The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O).
-TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke)|integration_http|example_download-progress
+# The tests whose code runs on several threads (real-mode engine, notifier pool, HTTP I/O,
+# the service and its clients).
+TSAN_TESTS ?= unit_(realmode|notify_threads|http_smoke|service)|service_.*|integration_http|example_download-progress
 
 tsan: deps
 	$(CMAKE) -S . -B $(TSAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DBGCOPY_WERROR=ON \
@@ -144,6 +147,9 @@ bench: build
 bench-http: build
 	sh scripts/deps.sh bench
 	BUILD_DIR=$(BUILD_DIR) RESULTS=bench/results-http.md bash bench/run.sh throughput resume
+
+bench-service: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/service_bench.sh
 
 .PHONY: bench-cli
 bench-cli: build

@@ -7,8 +7,11 @@
  * renames it into place). With --resume-on-transient it also waits for the job to enter
  * TRANSIENT_ERROR (JobModification callbacks), prints the checkpoint (bytes transferred at the
  * failure) and Resumes at once: the "bytes re-fetched after an interruption" measurement.
+ * With --service the manager is BGCOPY_ENGINE_SERVICE: the download runs in bgcopyd (socket and
+ * program from the environment, see docs/internals/service.md) and this process only waits for
+ * the callback (bench/service_bench.sh).
  *
- *   download_bench [--resume-on-transient] URL OUTPUT
+ *   download_bench [--service] [--resume-on-transient] URL OUTPUT
  *
  * Prints one line of key=value pairs on stdout:
  *   transferred_s  seconds from Resume to JobTransferred
@@ -123,6 +126,7 @@ int main(int argc, char **argv)
 {
     const unsigned done_mask = 1u << BGCOPY_JOB_STATE_TRANSFERRED | 1u << BGCOPY_JOB_STATE_ERROR;
     bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
     bgcopy_manager *mgr = NULL;
     bgcopy_job *job = NULL;
     bgcopy_job_progress p;
@@ -133,19 +137,23 @@ int main(int argc, char **argv)
     uint32_t flags = BGCOPY_NOTIFY_JOB_TRANSFERRED | BGCOPY_NOTIFY_JOB_ERROR;
     bgcopy_hr hr;
 
+    if (argi < argc && strcmp(argv[argi], "--service") == 0) {
+        o.engine = BGCOPY_ENGINE_SERVICE;
+        argi++;
+    }
     if (argi < argc && strcmp(argv[argi], "--resume-on-transient") == 0) {
         resume_on_transient = 1;
         flags |= BGCOPY_NOTIFY_JOB_MODIFICATION;
         argi++;
     }
     if (argc - argi != 2) {
-        fprintf(stderr, "usage: download_bench [--resume-on-transient] URL OUTPUT\n");
+        fprintf(stderr, "usage: download_bench [--service] [--resume-on-transient] URL OUTPUT\n");
         return 2;
     }
     cb.job_transferred = on_transferred;
     cb.job_error = on_error;
     cb.job_modification = on_modification;
-    if ((hr = bgcopy_manager_open(NULL, &mgr)) != BGCOPY_S_OK ||
+    if ((hr = bgcopy_manager_open(&o, &mgr)) != BGCOPY_S_OK ||
         (hr = bgcopy_manager_create_job(mgr, "download_bench", BGCOPY_JOB_TYPE_DOWNLOAD, NULL,
                                         &job)) != BGCOPY_S_OK ||
         (hr = bgcopy_job_set_priority(job, BGCOPY_JOB_PRIORITY_FOREGROUND)) != BGCOPY_S_OK ||

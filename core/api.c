@@ -131,6 +131,17 @@ bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options, bgcopy_mana
 #else
         return BGCOPY_E_NOTIMPL; /* no BITS on this platform */
 #endif
+    case BGCOPY_ENGINE_SERVICE:
+        /* bgcopyd (service/client.c). A simulation stays in-process. */
+        if (o.sim != NULL || (o.user != NULL && o.user[0] == '\0') ||
+            (o.state_dir != NULL && o.state_dir[0] == '\0')) {
+            return BGCOPY_E_INVALIDARG;
+        }
+#if defined(_WIN32)
+        return BGCOPY_E_NOTIMPL;
+#else
+        return bgcopy__svc_open(&o, out);
+#endif
     default:
         return BGCOPY_E_INVALIDARG;
     }

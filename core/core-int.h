@@ -465,6 +465,7 @@ struct emu_job {
     int64_t last_mod_us;
     bgcopy__timer mod_timer;
     int file_notify_busy; /* a FileTransferred of this job is in flight */
+    unsigned notifying;   /* bit 1 << kind: a notification of that kind is being delivered */
 
     /* store (store.c) */
     uint64_t store_seq;  /* creation order in the store; 0: not stored */
@@ -812,6 +813,16 @@ int bgcopy__hex_value(int c);
  * (pointer array + strings), NULL-terminated, freed with free(); *argc the count. Errors:
  * E_INVALIDARG for NULL arguments, E_OUTOFMEMORY. */
 bgcopy_hr bgcopy__cmdline_split(const char *line, char ***argv, int *argc);
+
+/* ---- service/client.c (POSIX) ----------------------------------------------------- */
+
+/* Opens a manager of BGCOPY_ENGINE_SERVICE: connects to bgcopyd (starting it when none
+ * answers) and returns a manager whose engine table marshals every call over the socket.
+ * o is the validated, full-size options copy. Errors: those of bgcopy_manager_open, and
+ * HRESULT_FROM_WIN32(ERROR_SERVICE_NOT_ACTIVE) (no service and none may be started),
+ * HRESULT_FROM_WIN32(ERROR_SERVICE_REQUEST_TIMEOUT) (the service did not come up),
+ * E_ACCESSDENIED (an unsafe socket directory, or identity refused by the service). */
+bgcopy_hr bgcopy__svc_open(const bgcopy_manager_options *o, bgcopy_manager **out);
 
 /* ---- sim.c ------------------------------------------------------------------------ */
 

@@ -67,10 +67,12 @@ static void free_job(struct emu_job *job)
 static void maybe_free_job(struct emu_job *job)
 {
     uint32_t i;
-    if (job->in_engine || job->user_refs != 0 || job->internal_refs != 0)
+    /* user_refs are raised without the lock (bgcopy_job_addref from any thread, e.g. a
+     * callback): read atomically. */
+    if (job->in_engine || bgcopy__atomic_get(&job->user_refs) != 0 || job->internal_refs != 0)
         return;
     for (i = 0; i < job->file_count; i++)
-        if (job->files[i]->user_refs != 0)
+        if (bgcopy__atomic_get(&job->files[i]->user_refs) != 0)
             return;
     free_job(job);
 }
@@ -244,6 +246,11 @@ void bgcopy__job_progress(const struct emu_job *job, bgcopy_job_progress *p)
 void bgcopy__job_delete_temps(struct emu_job *job, int only_unfinished, int *failed)
 {
     uint32_t i;
+    bgcopy__act act;
+    if (BGCOPY_FAILED(bgcopy__sys_act_begin(job->owner, 0, &act))) {
+        *failed = 1; /* as its owner or not at all */
+        return;
+    }
     for (i = 0; i < job->file_count; i++) {
         struct emu_file *f = job->files[i];
         if (!f->temp_exists || (only_unfinished && f->transferred && !f->completed))
@@ -253,6 +260,7 @@ void bgcopy__job_delete_temps(struct emu_job *job, int only_unfinished, int *fai
         else
             f->temp_exists = 0;
     }
+    bgcopy__sys_act_end(&act);
 }
 
 /* ---- manager operations ---------------------------------------------------------- */
@@ -870,11 +878,24 @@ static bgcopy_hr emu_cancel(bgcopy_job *h)
     return hr;
 }
 
+static bgcopy_hr commit_file_as_owner(struct emu_file *f);
+
 /* Moves one finished temp file to its local name: fsync, rename, and give the
- * file the server's modification time. The caller fsyncs the directory. A
- * simulation does not fsync: its files are real, their durability is not
- * what a simulated run tests, and the two fsyncs were a quarter of its time. */
+ * file the server's modification time; the caller fsyncs the directory. As the
+ * job's owner (a system-wide service: core/sys.h). A simulation does not
+ * fsync: its files are real, their durability is not what a simulated run
+ * tests, and the two fsyncs were a quarter of its time. */
 static bgcopy_hr commit_file(struct emu_file *f)
+{
+    bgcopy__act act;
+    bgcopy_hr hr = bgcopy__sys_act_begin(f->job->owner, 0, &act);
+    if (BGCOPY_SUCCEEDED(hr))
+        hr = commit_file_as_owner(f);
+    bgcopy__sys_act_end(&act);
+    return hr;
+}
+
+static bgcopy_hr commit_file_as_owner(struct emu_file *f)
 {
     int durable = f->job->engine->sim == NULL;
     bgcopy_hr hr;

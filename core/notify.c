@@ -257,6 +257,10 @@ void bgcopy__notify_registered(struct emu_job *job)
     }
 }
 
+/* A target appeared or changed: what is owed is queued - unless a delivery of it is in
+ * flight, whose failure queues it again for the job's targets of then (so removing the
+ * callbacks during their call does not run the command line twice). New callbacks
+ * (bgcopy__notify_registered) get it again regardless: at least once. */
 void bgcopy__notify_owed(struct emu_job *job)
 {
     struct bgcopy__engine *e = job->engine;
@@ -264,10 +268,12 @@ void bgcopy__notify_owed(struct emu_job *job)
     if (job->owed_transferred && job->state == BGCOPY_JOB_STATE_TRANSFERRED &&
         enabled(job, BGCOPY__NOTE_JOB_TRANSFERRED) &&
         has_target(e, job, BGCOPY__NOTE_JOB_TRANSFERRED) &&
+        !(job->notifying & (1u << BGCOPY__NOTE_JOB_TRANSFERRED)) &&
         !queued(e, job, BGCOPY__NOTE_JOB_TRANSFERRED))
         enqueue(e, job, BGCOPY__NOTE_JOB_TRANSFERRED, NULL, now, 0);
     if (job->owed_error && job->state == BGCOPY_JOB_STATE_ERROR &&
         enabled(job, BGCOPY__NOTE_JOB_ERROR) && has_target(e, job, BGCOPY__NOTE_JOB_ERROR) &&
+        !(job->notifying & (1u << BGCOPY__NOTE_JOB_ERROR)) &&
         !queued(e, job, BGCOPY__NOTE_JOB_ERROR))
         enqueue(e, job, BGCOPY__NOTE_JOB_ERROR, NULL, now, 0);
 }
@@ -435,15 +441,18 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
     struct emu_user *user = job->user;
     char *program = bgcopy__strdup(job->cmd_program);
     char *params = job->cmd_parameters ? bgcopy__strdup(job->cmd_parameters) : NULL;
+    char *owner = bgcopy__strdup(job->owner);
     char **argv = NULL, *single[2];
     int argc = 0, code = -1;
     /* Read here, under the lock: the job's strings may be replaced while the
      * program runs. */
-    int copied = program != NULL && (job->cmd_parameters == NULL || params != NULL);
+    int copied =
+        program != NULL && owner != NULL && (job->cmd_parameters == NULL || params != NULL);
     bgcopy_hr hr = BGCOPY_E_OUTOFMEMORY;
 
     user->in_flight++;
     job->internal_refs++;
+    job->notifying |= 1u << n->kind;
     UNLOCK(e);
     if (copied) {
         if (params && params[0] != '\0') {
@@ -453,14 +462,22 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
             single[1] = NULL;
             hr = BGCOPY_S_OK;
         }
-        if (BGCOPY_SUCCEEDED(hr))
-            hr = bgcopy__sys_run(program, argv ? argv : single, &code);
+        if (BGCOPY_SUCCEEDED(hr)) {
+            /* As the job's owner (a system-wide service: core/sys.h); owner is a copy. */
+            bgcopy__act act;
+            hr = bgcopy__sys_act_begin(owner, 1, &act);
+            if (BGCOPY_SUCCEEDED(hr))
+                hr = bgcopy__sys_run(program, argv ? argv : single, &code);
+            bgcopy__sys_act_end(&act);
+        }
     }
     free(argv);
     free(program);
     free(params);
+    free(owner);
     LOCK(e);
     user->in_flight--;
+    job->notifying &= ~(1u << n->kind);
     n->attempts++;
     if (BGCOPY_SUCCEEDED(hr) && code == 0) {
         if (n->kind == BGCOPY__NOTE_JOB_TRANSFERRED)
@@ -515,6 +532,7 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
         }
         user->in_flight++;
         job->internal_refs++;
+        job->notifying |= 1u << n->kind;
         if (n->kind == BGCOPY__NOTE_FILE_TRANSFERRED) {
             job->file_notify_busy = 1;
             bgcopy_file_addref(&n->file->handle);
@@ -531,6 +549,7 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
         LOCK(e);
 
         delivered++;
+        job->notifying &= ~(1u << n->kind);
         busy = e->sim ? bgcopy__sim_take_busy(e->sim) : 0.0;
         if (busy > 0) {
             struct busy_slot *b = bgcopy__calloc(1, sizeof(*b));

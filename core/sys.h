@@ -64,6 +64,9 @@ void bgcopy__sys_global_unlock(void);
 /* Atomic counters (sequentially consistent). Both return the new value. */
 long bgcopy__atomic_inc(volatile long *p);
 long bgcopy__atomic_dec(volatile long *p);
+/* The current value (a sequentially consistent load: counters another thread may change
+ * without the engine lock are read with it, never plainly). */
+long bgcopy__atomic_get(volatile long *p);
 
 /* ---- identity --------------------------------------------------------------- */
 
@@ -73,6 +76,30 @@ char *bgcopy__sys_user_name(void);
 
 /* Fills buf with len cryptographically random bytes. Errors: E_FAIL. */
 bgcopy_hr bgcopy__sys_random(void *buf, size_t len);
+
+/* ---- acting as a job's owner ------------------------------------------------
+ * A system-wide service (bgcopyd --system: root, serving every user) creates and renames each
+ * job's files, reads its local sources and runs its notification command line as the job's
+ * owner. The switch is per thread (platform/posix/sys-act.c); until bgcopy__sys_act_as_owners
+ * was called, begin and end do nothing, so a normal process is unaffected. */
+
+typedef struct bgcopy__act {
+    int active; /* the thread acts as another user until bgcopy__sys_act_end */
+} bgcopy__act;
+
+/* Turns acting as owners on for the whole process; called once by bgcopyd --system before
+ * any job is touched. Errors: E_ACCESSDENIED (not root), E_NOTIMPL (no per-thread
+ * credentials on this platform). */
+bgcopy_hr bgcopy__sys_act_as_owners(void);
+
+/* Until bgcopy__sys_act_end(act), file operations of the calling thread are checked and
+ * files created as user `owner` (its uid, primary group and supplementary groups; "uid:<n>"
+ * names an account-less uid n, with group n); with program set, the real ids too, so that a
+ * program started meanwhile runs as owner and cannot regain root. Does nothing (act->active
+ * 0) when acting as owners is off or owner is root. Errors: E_ACCESSDENIED when owner cannot
+ * be resolved or switched to (the caller refuses the operation; act is then inactive). */
+bgcopy_hr bgcopy__sys_act_begin(const char *owner, int program, bgcopy__act *act);
+void bgcopy__sys_act_end(bgcopy__act *act);
 
 /* ---- processes ------------------------------------------------------------- */
 
@@ -102,7 +129,7 @@ typedef struct bgcopy__stat {
  * Other failures return their HRESULT. */
 bgcopy_hr bgcopy__fs_stat(const char *path, bgcopy__stat *st);
 
-/* S_OK when the calling process may create files in directory dir;
+/* S_OK when the calling thread (its effective ids) may create files in directory dir;
  * E_ACCESSDENIED when not; HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) when dir
  * does not exist or is not a directory. */
 bgcopy_hr bgcopy__fs_dir_writable(const char *dir);

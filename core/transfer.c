@@ -176,23 +176,33 @@ static void restart_file(struct emu_file *f)
     f->range_index = 0;
     f->range_done = 0;
     if (f->temp_exists) {
+        bgcopy__act act;
         int fd;
-        if (BGCOPY_SUCCEEDED(bgcopy__fs_open(f->temp, 1, &fd))) {
+        if (BGCOPY_SUCCEEDED(bgcopy__sys_act_begin(f->job->owner, 0, &act)) &&
+            BGCOPY_SUCCEEDED(bgcopy__fs_open(f->temp, 1, &fd))) {
             (void)bgcopy__fs_truncate(fd, 0);
             bgcopy__fs_close(fd);
         }
+        bgcopy__sys_act_end(&act);
     }
     (void)bgcopy__store_save_file(f->job, f);
 }
 
-/* Opens (creating on first use) the temp file of f. */
+/* Opens (creating on first use) the temp file of f, as the job's owner (a system-wide
+ * service: core/sys.h). */
 static bgcopy_hr open_temp(struct emu_job *job, struct emu_file *f)
 {
-    bgcopy_hr hr;
+    bgcopy__act act;
+    bgcopy_hr hr = bgcopy__sys_act_begin(job->owner, 0, &act);
     int tries;
 
-    if (f->temp_exists)
-        return bgcopy__fs_open(f->temp, 1, &job->xfer_fd);
+    if (BGCOPY_FAILED(hr))
+        return hr;
+    if (f->temp_exists) {
+        hr = bgcopy__fs_open(f->temp, 1, &job->xfer_fd);
+        bgcopy__sys_act_end(&act);
+        return hr;
+    }
     for (tries = 0; tries < 64; tries++) {
         /* Write-ahead: the store learns the name before the file exists, so a crash right
          * after the creation leaves a file the next open knows about, not an orphan. */
@@ -206,6 +216,7 @@ static bgcopy_hr open_temp(struct emu_job *job, struct emu_file *f)
             break;
         bgcopy__temp_name_draw(f->temp); /* name taken: draw another */
     }
+    bgcopy__sys_act_end(&act);
     return hr;
 }
 

@@ -23,6 +23,7 @@ struct bgcopy__xfer {
     const struct bgcopy__xfer_sink *sink;
     void *ctx;
     char *path;
+    char *owner; /* the job's owner, whose rights the source is read with */
     int head;
     int has_range;
     uint64_t first, last;
@@ -43,6 +44,7 @@ static void xfer_free(struct bgcopy__xfer *x)
     if (x->fd >= 0)
         bgcopy__fs_close(x->fd);
     free(x->path);
+    free(x->owner);
     free(x->buf);
     free(x);
 }
@@ -59,14 +61,18 @@ static void answer(struct bgcopy__xfer *x)
 {
     struct bgcopy__xfer_response r;
     bgcopy__stat st;
-    bgcopy_hr hr = bgcopy__fs_stat(x->path, &st);
+    bgcopy__act act;
+    bgcopy_hr hr = bgcopy__sys_act_begin(x->owner, 0, &act); /* as the job's owner */
 
+    if (BGCOPY_SUCCEEDED(hr))
+        hr = bgcopy__fs_stat(x->path, &st);
     if (BGCOPY_SUCCEEDED(hr) && !st.exists)
         hr = BGCOPY_E_WIN32_FILE_NOT_FOUND;
     else if (BGCOPY_SUCCEEDED(hr) && !st.is_regular)
         hr = BGCOPY_E_ACCESSDENIED;
     if (BGCOPY_SUCCEEDED(hr) && !x->head)
         hr = bgcopy__fs_open(x->path, 0, &x->fd);
+    bgcopy__sys_act_end(&act);
     if (BGCOPY_FAILED(hr)) {
         finish(x, hr, BGCOPY_ERROR_CONTEXT_REMOTE_FILE);
         return;
@@ -164,6 +170,11 @@ static bgcopy_hr file_start(struct bgcopy__transport *tp, struct bgcopy__engine 
     if (BGCOPY_FAILED(hr)) {
         free(x);
         return hr;
+    }
+    if (req->job != NULL && (x->owner = bgcopy__strdup(req->job->owner)) == NULL) {
+        free(x->path);
+        free(x);
+        return BGCOPY_E_OUTOFMEMORY;
     }
     x->engine = e;
     x->sink = sink;

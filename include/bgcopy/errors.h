@@ -82,6 +82,8 @@ typedef int32_t bgcopy_hr;
     X(E_ABORT, "E_ABORT", 0x80004004u, "The operation was aborted.")                               \
     X(E_FAIL, "E_FAIL", 0x80004005u, "The operation failed for an unspecified reason.")            \
     X(E_UNEXPECTED, "E_UNEXPECTED", 0x8000FFFFu, "An unexpected internal failure occurred.")       \
+    X(E_RPC_DISCONNECTED, "RPC_E_DISCONNECTED", 0x80010108u,                                       \
+      "The object invoked has disconnected from its clients (the service went away).")             \
     X(E_ACCESSDENIED, "E_ACCESSDENIED", 0x80070005u,                                               \
       "Access to the job, file or resource was denied.")                                           \
     X(E_OUTOFMEMORY, "E_OUTOFMEMORY", 0x8007000Eu,                                                 \
@@ -118,8 +120,12 @@ typedef int32_t bgcopy_hr;
       "The file name or path is too long.")                                                        \
     X(E_WIN32_CAN_NOT_COMPLETE, "HRESULT_FROM_WIN32(ERROR_CAN_NOT_COMPLETE)", 0x800703EBu,         \
       "The operation could not be completed, for example because no network route exists.")        \
+    X(E_WIN32_SERVICE_REQUEST_TIMEOUT, "HRESULT_FROM_WIN32(ERROR_SERVICE_REQUEST_TIMEOUT)",        \
+      0x8007041Du, "The service did not respond to the start request in time.")                    \
     X(E_WIN32_SERVICE_ALREADY_RUNNING, "HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING)",        \
       0x80070420u, "An instance of the service is already running.")                               \
+    X(E_WIN32_SERVICE_NOT_ACTIVE, "HRESULT_FROM_WIN32(ERROR_SERVICE_NOT_ACTIVE)", 0x80070426u,     \
+      "The service has not been started.")                                                         \
     X(E_WIN32_REVISION_MISMATCH, "HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH)", 0x8007051Au,       \
       "Indicates two revision levels are incompatible.")                                           \
     X(E_WIN32_RESOURCE_LANG_NOT_FOUND, "HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND)",        \
@@ -511,6 +517,9 @@ typedef int32_t bgcopy_hr;
 #define BGCOPY_E_FAIL ((bgcopy_hr)0x80004005u)
 /** E_UNEXPECTED: An unexpected internal failure occurred. */
 #define BGCOPY_E_UNEXPECTED ((bgcopy_hr)0x8000FFFFu)
+/** RPC_E_DISCONNECTED: The object invoked has disconnected from its clients (the service went
+ * away). */
+#define BGCOPY_E_RPC_DISCONNECTED ((bgcopy_hr)0x80010108u)
 /** E_ACCESSDENIED: Access to the job, file or resource was denied. */
 #define BGCOPY_E_ACCESSDENIED ((bgcopy_hr)0x80070005u)
 /** E_OUTOFMEMORY: There was not enough memory to complete the operation. */
@@ -550,9 +559,14 @@ typedef int32_t bgcopy_hr;
 /** HRESULT_FROM_WIN32(ERROR_CAN_NOT_COMPLETE): The operation could not be completed, for example
  * because no network route exists. */
 #define BGCOPY_E_WIN32_CAN_NOT_COMPLETE ((bgcopy_hr)0x800703EBu)
+/** HRESULT_FROM_WIN32(ERROR_SERVICE_REQUEST_TIMEOUT): The service did not respond to the start
+ * request in time. */
+#define BGCOPY_E_WIN32_SERVICE_REQUEST_TIMEOUT ((bgcopy_hr)0x8007041Du)
 /** HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING): An instance of the service is already
  * running. */
 #define BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING ((bgcopy_hr)0x80070420u)
+/** HRESULT_FROM_WIN32(ERROR_SERVICE_NOT_ACTIVE): The service has not been started. */
+#define BGCOPY_E_WIN32_SERVICE_NOT_ACTIVE ((bgcopy_hr)0x80070426u)
 /** HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH): Indicates two revision levels are incompatible. */
 #define BGCOPY_E_WIN32_REVISION_MISMATCH ((bgcopy_hr)0x8007051Au)
 /** HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND): No message text is available for the

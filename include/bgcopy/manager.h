@@ -25,7 +25,11 @@ BGCOPY_BEGIN_DECLS
 typedef enum bgcopy_engine_kind {
     BGCOPY_ENGINE_DEFAULT = 0,  /**< native on Windows (emulated with a sim), else emulated */
     BGCOPY_ENGINE_EMULATED = 1, /**< the portable engine of this library */
-    BGCOPY_ENGINE_NATIVE = 2    /**< the real BITS over COM (Windows only) */
+    BGCOPY_ENGINE_NATIVE = 2,   /**< the real BITS over COM (Windows only) */
+    /** The emulated engine run by bgcopyd, the per-user service, reached over a local socket
+     * (POSIX only; E_NOTIMPL elsewhere): jobs outlive the process, every process of the user
+     * sees them. The service is started on demand. See docs/internals/service.md. */
+    BGCOPY_ENGINE_SERVICE = 3
 } bgcopy_engine_kind;
 
 /** Options for bgcopy_manager_open. Initialise with
@@ -86,6 +90,22 @@ typedef struct bgcopy_manager_options {
     uint64_t checkpoint_bytes;
     /** Checkpoint interval in milliseconds (default 2000; see checkpoint_bytes). */
     uint32_t checkpoint_ms;
+
+    /** BGCOPY_ENGINE_SERVICE only (ignored otherwise). The service's socket. NULL: the
+     * BGCOPY_SERVICE_SOCKET environment variable, else $XDG_RUNTIME_DIR/bgcopy/bgcopyd.sock,
+     * else /tmp/bgcopy-UID/bgcopyd.sock, UID the effective user id (a directory the library creates
+     * with mode 0700 and refuses when it is a symlink, another user's, or open to others). */
+    const char *service_socket;
+    /** The bgcopyd program started when no service answers. NULL: the BGCOPY_SERVICE_PROGRAM
+     * environment variable, else bgcopyd beside the library or program (same directory,
+     * ../bin, ../libexec). "" never starts one: opening fails with
+     * HRESULT_FROM_WIN32(ERROR_SERVICE_NOT_ACTIVE) when no service answers. */
+    const char *service_program;
+    /** Seconds a service started by this manager stays up with no client and no active job
+     * before it exits. 0: the BGCOPY_SERVICE_IDLE environment variable, else 60. Like the
+     * limits above, these and the other engine options reach the service only when this
+     * manager starts it. */
+    uint32_t service_idle_timeout;
 } bgcopy_manager_options;
 
 /** state_dir value for an engine without a store. */
@@ -95,7 +115,7 @@ typedef struct bgcopy_manager_options {
 #define BGCOPY_MANAGER_OPTIONS_INIT                                                                \
     {                                                                                              \
         sizeof(bgcopy_manager_options), BGCOPY_ENGINE_DEFAULT, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, \
-            0, 0, 0, NULL, 0, 0                                                                    \
+            0, 0, 0, NULL, 0, 0, NULL, NULL, 0                                                     \
     }
 
 /** Opens a manager.
@@ -114,7 +134,12 @@ typedef struct bgcopy_manager_options {
  * program), HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH) (written by a newer
  * bgcopy), HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING) (another
  * process runs the engine of this state directory), E_ACCESSDENIED and the
- * other file-system HRESULTs (the directory cannot be created or used).
+ * other file-system HRESULTs (the directory cannot be created or used); from
+ * BGCOPY_ENGINE_SERVICE: HRESULT_FROM_WIN32(ERROR_SERVICE_NOT_ACTIVE) (no service answers
+ * and none may be started), HRESULT_FROM_WIN32(ERROR_SERVICE_REQUEST_TIMEOUT) (the service
+ * started did not answer in time), E_ACCESSDENIED (an unsafe socket directory, or an identity
+ * the service refuses), HRESULT_FROM_WIN32(ERROR_REVISION_MISMATCH) (a service speaking
+ * another protocol version), and the store's errors from the service it started.
  * @param options the options (copied), or NULL.
  * @param[out] out receives the manager (NULL on failure).
  * @return BGCOPY_S_OK or one of the errors above. */

@@ -260,6 +260,11 @@ long bgcopy__atomic_dec(volatile long *p)
     return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
 }
 
+long bgcopy__atomic_get(volatile long *p)
+{
+    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
 /* ---- identity --------------------------------------------------------------- */
 
 char *bgcopy__sys_user_name(void)
@@ -762,7 +767,8 @@ bgcopy_hr bgcopy__fs_dir_writable(const char *dir)
     if (!S_ISDIR(s.st_mode)) {
         return BGCOPY_E_WIN32_PATH_NOT_FOUND;
     }
-    if (access(dir, W_OK | X_OK) != 0) {
+    /* The effective ids: those a system-wide service switches to (sys-act.c). */
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
         return BGCOPY_E_ACCESSDENIED;
     }
     return BGCOPY_S_OK;

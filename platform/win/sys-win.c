@@ -279,6 +279,33 @@ long bgcopy__atomic_dec(volatile long *p)
     return InterlockedDecrement(p);
 }
 
+long bgcopy__atomic_get(volatile long *p)
+{
+    return InterlockedCompareExchange(p, 0, 0);
+}
+
+/* ---- acting as a job's owner ------------------------------------------------------------
+ * Only a POSIX system-wide bgcopyd does that (platform/posix/sys-act.c); there is no service
+ * on Windows, where the real BITS is the service. */
+
+bgcopy_hr bgcopy__sys_act_as_owners(void)
+{
+    return BGCOPY_E_NOTIMPL;
+}
+
+bgcopy_hr bgcopy__sys_act_begin(const char *owner, int program, bgcopy__act *act)
+{
+    (void)owner;
+    (void)program;
+    act->active = 0;
+    return BGCOPY_S_OK;
+}
+
+void bgcopy__sys_act_end(bgcopy__act *act)
+{
+    act->active = 0;
+}
+
 /* ---- identity --------------------------------------------------------------- */
 
 /* GetUserNameW; "unknown" when Windows cannot tell (the POSIX seam's "uid:<n>" has no

@@ -16,7 +16,8 @@
  * Waiting: the callbacks signal a condition variable; each wait has a 30 s deadline that only
  * matters if something hangs. Starting a server waits (at most 10 s) until it accepts
  * connections. Tests needing python3 (or openssl) are skipped when it cannot be started.
- * BGCOPY_TEST_FILTER=<glob> runs a subset.
+ * BGCOPY_TEST_FILTER=<glob> runs a subset. Registered twice: in-process (unit_http_smoke) and
+ * through bgcopyd (service_http_smoke, tests/helpers/svcmode.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -42,6 +43,7 @@
 #include <unistd.h>
 
 #include "bgcopy.h"
+#include "svcmode.h"
 
 #define assert_hr(expected, actual) assert_int_equal((uint32_t)(expected), (uint32_t)(actual))
 
@@ -353,7 +355,7 @@ static bgcopy_manager *open_manager(void)
     bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
     bgcopy_manager *mgr = NULL;
     o.http_stall_timeout = 2;
-    assert_hr(BGCOPY_S_OK, bgcopy_manager_open(&o, &mgr));
+    assert_hr(BGCOPY_S_OK, fx_manager_open(&o, &mgr));
     return mgr;
 }
 

@@ -10,7 +10,7 @@
  *   - only the TRANSFERRED and ERROR flags gate it; MODIFICATION / FILE flags never run it;
  *     DISABLE suppresses it;
  *   - a callback returning S_OK keeps it from running; a failing one makes it run once and is
- *     not called again for that event;
+ *     not called again for that event, also when the callbacks are removed while it runs;
  *   - a command line set after the event still runs;
  *   - named handlers: delivery, owed notifications delivered on (re-)registration, per-user
  *     names, live callbacks first, argument checks;
@@ -519,6 +519,39 @@ static void test_failing_callback_runs_cmdline_once(void **state)
     assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
 }
 
+/* Clears its own registration, then fails. */
+static bgcopy_hr unregister_and_fail(bgcopy_job *job, void *user)
+{
+    struct rec *r = user;
+    rec_call(r, job, user);
+    assert_hr_equal(bgcopy_job_set_notify_callbacks(job, NULL, NULL), BGCOPY_S_OK);
+    return BGCOPY_E_FAIL;
+}
+
+/* The callbacks are removed while their JobTransferred is in flight (a service's client that
+ * goes away does that), then the call fails: the command line still runs exactly once - the
+ * notification in flight counts as queued, so removing the callbacks does not queue a second
+ * one. */
+static void test_unregistered_in_flight_runs_cmdline_once(void **state)
+{
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_job *job;
+
+    start();
+    job = quick_job("a.bin");
+    set_retry(job, RETRY);
+    set_script(job, SCRIPT_RECORD);
+    cb.job_transferred = unregister_and_fail;
+    assert_hr_equal(bgcopy_job_set_notify_callbacks(job, &cb, &live), BGCOPY_S_OK);
+    resume_until_idle(job);
+    assert_int_equal(live.n, 1);
+    assert_int_equal(runs(job), 1);
+    fx_advance_to_us(S(600.0));
+    assert_int_equal(live.n, 1);
+    assert_int_equal(runs(job), 1);
+    assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
+}
+
 /* A JobError returning E_FAIL on a job in ERROR: the command line runs once, JobError is not
  * called again. */
 static void test_failing_job_error_runs_cmdline_once(void **state)
@@ -865,6 +898,7 @@ int main(void)
         T(test_cmdline_disable_suppresses),
         T(test_cmdline_not_run_when_callback_succeeds),
         T(test_failing_callback_runs_cmdline_once),
+        T(test_unregistered_in_flight_runs_cmdline_once),
         T(test_failing_job_error_runs_cmdline_once),
         T(test_handler_receives_job_transferred),
         T(test_handler_receives_job_error),

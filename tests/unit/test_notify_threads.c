@@ -21,6 +21,8 @@
  *     shuts down on the notifier thread, the process goes on and a new manager works;
  *   - the notification command line runs from the pool and may be replaced meanwhile;
  *   - a manager closed while the engine's threads are still starting.
+ * Registered twice: in-process (unit_notify_threads) and through bgcopyd, where the callbacks
+ * run in this process as events of the service (service_notify_threads, tests/helpers/svcmode.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -41,6 +43,7 @@
 #include <unistd.h>
 
 #include "bgcopy.h"
+#include "svcmode.h"
 
 #define assert_hr(expected, actual) assert_int_equal((uint32_t)(expected), (uint32_t)(actual))
 
@@ -203,7 +206,7 @@ static bgcopy_job_state state_of(bgcopy_job *job)
 static bgcopy_manager *open_manager(void)
 {
     bgcopy_manager *mgr = NULL;
-    assert_hr(BGCOPY_S_OK, bgcopy_manager_open(NULL, &mgr));
+    assert_hr(BGCOPY_S_OK, fx_manager_open(NULL, &mgr));
     return mgr;
 }
 

@@ -5,6 +5,8 @@
  * threads. These tests copy real files through it and wait for the
  * JobTransferred callback on a condition variable (with a generous deadline
  * that only matters if the engine hangs); nothing sleeps to wait.
+ * Registered twice: in-process (unit_realmode) and through bgcopyd (service_realmode, see
+ * tests/helpers/svcmode.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "bgcopy.h"
+#include "svcmode.h"
 
 #define assert_hr(expected, actual) assert_int_equal((uint32_t)(expected), (uint32_t)(actual))
 
@@ -147,7 +150,7 @@ static void test_local_copy_completes_on_notifier_thread(void **state)
     snprintf(url, sizeof(url), "file://%s", src);
     write_source(src, 3 * 1024 * 1024 + 17);
 
-    assert_hr(BGCOPY_S_OK, bgcopy_manager_open(NULL, &mgr));
+    assert_hr(BGCOPY_S_OK, fx_manager_open(NULL, &mgr));
     assert_hr(BGCOPY_S_OK,
               bgcopy_manager_create_job(mgr, "real", BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job));
     assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, url, dst));
@@ -187,7 +190,7 @@ static void test_complete_inside_callback_then_close(void **state)
     snprintf(dst, sizeof(dst), "%s/copy2.bin", dir);
     write_source(src, 100000);
 
-    assert_hr(BGCOPY_S_OK, bgcopy_manager_open(NULL, &mgr));
+    assert_hr(BGCOPY_S_OK, fx_manager_open(NULL, &mgr));
     assert_hr(BGCOPY_S_OK,
               bgcopy_manager_create_job(mgr, "real2", BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job));
     assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, src, dst));
@@ -220,7 +223,7 @@ static void test_missing_source_is_fatal(void **state)
     snprintf(src, sizeof(src), "%s/absent.bin", dir);
     snprintf(dst, sizeof(dst), "%s/never.bin", dir);
 
-    assert_hr(BGCOPY_S_OK, bgcopy_manager_open(NULL, &mgr));
+    assert_hr(BGCOPY_S_OK, fx_manager_open(NULL, &mgr));
     assert_hr(BGCOPY_S_OK,
               bgcopy_manager_create_job(mgr, "real3", BGCOPY_JOB_TYPE_DOWNLOAD, NULL, &job));
     assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, src, dst));

@@ -480,6 +480,7 @@ static void test_atomic_threads(void **state)
     assert_int_equal(bgcopy__atomic_dec(&counter), 2 * INCREMENTS);
     counter = 0;
     assert_int_equal(bgcopy__atomic_dec(&counter), -1);
+    assert_int_equal(bgcopy__atomic_get(&counter), -1);
 }
 
 static void test_cond_timeout(void **state)

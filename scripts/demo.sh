@@ -4,11 +4,13 @@
 # the downloaded files' SHA-256 sums next to the served files' sums.
 #
 # Everything lives under $BUILD_DIR/demo (default build/demo), recreated on every run: the
-# served files (www/), the downloads (downloads/), the job store (state/, through
-# BGCOPY_STATE_DIR, so the user's own store is never touched) and the notification log.
+# served files (www/), the downloads (downloads/), the job store (state/, BGCOPY_STATE_DIR), the
+# socket of the demo's own bgcopyd (service/, BGCOPY_SERVICE_SOCKET: bgcopy starts it on demand)
+# and the notification log - so the user's own service and store are never touched.
 # bgcopy-testserver listens on 127.0.0.1 only (port chosen by the kernel), paces each file at
-# DEMO_RATE bytes per second (default 8 MB/s) so the progress is visible, and is stopped by its
-# pid when the script ends, however it ends. Exit status: 0 when every sum matches.
+# DEMO_RATE bytes per second (default 8 MB/s) so the progress is visible. The server and the
+# demo's bgcopyd (by the pid file beside its socket) are stopped when the script ends, however
+# it ends. Exit status: 0 when every sum matches.
 set -eu
 
 BUILD_DIR=${BUILD_DIR:-build}
@@ -29,10 +31,17 @@ for tool in "$bgcopy" "$server"; do
     fi
 done
 
+# A service still running from an interrupted earlier demo goes first.
+if [ -f "$demo/service/bgcopyd.sock.pid" ]; then
+    kill "$(cat "$demo/service/bgcopyd.sock.pid")" 2>/dev/null || true
+    sleep 0.5
+fi
 rm -rf "$demo"
-mkdir -p "$demo/www" "$demo/downloads"
+mkdir -p "$demo/www" "$demo/downloads" "$demo/service"
+chmod 700 "$demo/service"
 BGCOPY_STATE_DIR=$demo/state
-export BGCOPY_STATE_DIR
+BGCOPY_SERVICE_SOCKET=$demo/service/bgcopyd.sock
+export BGCOPY_STATE_DIR BGCOPY_SERVICE_SOCKET
 
 # Three files to serve: random bytes, so a wrong byte anywhere changes the sum.
 head -c 25165824 /dev/urandom >"$demo/www/dataset.bin"
@@ -44,6 +53,9 @@ cleanup() {
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
         kill "$server_pid"
         wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ -f "$BGCOPY_SERVICE_SOCKET.pid" ]; then
+        kill "$(cat "$BGCOPY_SERVICE_SOCKET.pid")" 2>/dev/null || true
     fi
 }
 trap cleanup EXIT
@@ -74,10 +86,12 @@ url=http://127.0.0.1:$port
 echo "== bgcopy-testserver (pid $server_pid) serves $demo/www on $url"
 echo "== bgcopy /transfer of three files, with a notification command line"
 echo
-# The notification program runs (without a shell) when the job is TRANSFERRED; bgcopy puts
-# the job's {GUID} where %JOBID% stands.
+# The job runs in the demo's bgcopyd, which bgcopy starts on demand. Its notification program
+# runs (without a shell) when the job is TRANSFERRED and completes the job itself, as BITS
+# expects; bgcopy puts the job's {GUID} where %JOBID% stands.
 "$bgcopy" /transfer demo /priority FOREGROUND \
-    /notifycmdline /bin/sh "/bin/sh \"$root/scripts/demo-notify.sh\" \"$demo/notify.log\" %JOBID%" \
+    /notifycmdline /bin/sh \
+    "/bin/sh \"$root/scripts/demo-notify.sh\" \"$demo/notify.log\" \"$bgcopy\" %JOBID%" \
     "$url/dataset.bin" "$demo/downloads/dataset.bin" \
     "$url/model.bin" "$demo/downloads/model.bin" \
     "$url/notes.bin" "$demo/downloads/notes.bin"

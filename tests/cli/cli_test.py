@@ -8,11 +8,12 @@ output byte for byte where bitsadmin defines it (reference 11.1): the /list line
 banner and /rawreturn, --json documents (parsed), and the messages for bad input. Every test
 has its own BGCOPY_STATE_DIR, so tests never share jobs and never touch the user's store.
 
-Engine: `bgcopy --version` names it. With the in-process engine a queued job moves only while
-a bgcopy process runs, so the tests that wait for a queued job keep `bgcopy /monitor` running
-meanwhile (it is the process that transfers); with the service they poll /getstate. The test
-of a job finishing after the creating shell exited needs the service and is skipped (with
-that reason) until the command line runs on it.
+Engine: `bgcopy --version` names it. The command line runs on the per-user service bgcopyd,
+started on demand by the library; every test points BGCOPY_SERVICE_SOCKET at its own socket
+(so it gets its own service on its own state directory) and stops that service by the pid
+file beside the socket. The tests that wait for a queued job poll /getstate from separate
+processes, as a user would; with an in-process engine (an older build) they keep
+`bgcopy /monitor` running meanwhile instead, and the tests that need the service skip.
 
 Usage: cli_test.py --bgcopy PATH --server PATH [--nginx PATH] [unittest options]
 Standard library only.
@@ -972,9 +973,33 @@ class CliTest(unittest.TestCase):
                 if p.returncode != 0:
                     self.assertTrue(p.stderr, "/%s %s printed no reason" % (sw, args))
 
+    def test_two_processes_at_once(self):
+        if ENGINE != "service":
+            self.skipTest("needs the service: the in-process engine admits one process")
+        guid = self.create("shared")
+        mon = subprocess.Popen([BGCOPY, "/monitor", "/refresh", "1"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, env=self.env())
+        self.procs.append(mon)
+        self.assertIn(b"MONITORING BACKGROUND COPY MANAGER(1 second refresh)",
+                      b"".join(mon.stdout.readline() for _ in range(5)))
+        # While /monitor holds its connection, other processes create, change and list jobs.
+        other = self.create("other")
+        self.ok("/setdescription", guid, "changed by a second process")
+        out = self.ok("/list")
+        self.assertIn("%s shared SUSPENDED" % guid, out)
+        self.assertIn("%s other SUSPENDED" % other, out)
+        deadline = time.time() + 10
+        seen = b""
+        while b"%s other " % other.encode() not in seen and time.time() < deadline:
+            seen += mon.stdout.readline()
+        self.assertIn(b"%s other SUSPENDED" % other.encode(), seen)  # the monitor sees it too
+        os.kill(mon.pid, signal.SIGINT)
+        self.assertEqual(mon.wait(timeout=30), 0)
+        mon.stdout.close()
+
     def test_second_process_gets_lock_error(self):
         if ENGINE == "service":
-            self.skipTest("the service lets processes share the store")
+            self.skipTest("in-process engine only: the service lets processes share the store")
         self.create("x")
         mon = subprocess.Popen([BGCOPY, "/monitor"], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, env=self.env())

@@ -1,7 +1,7 @@
 /* tools/bgcopy/cli.h - shared declarations of the bgcopy command line.
  *
  * bgcopy is a bitsadmin-compatible command line over the public bgcopy API only (never the
- * engine's internals), so it works the same over the in-process engine and over the service.
+ * engine's internals); it drives the per-user service bgcopyd, as bitsadmin drives BITS.
  * The program is split by concern:
  *   main.c      argument pre-processing (global switches, the command word), dispatch
  *   engine.c    the one function that opens the manager, job lookup by name or {GUID}
@@ -59,13 +59,14 @@ extern const struct cli_command cli_commands[];
 
 /* ---- engine.c -------------------------------------------------------------------------- */
 
-/* Opens cli->mgr (once; later calls return CLI_OK at once). On failure prints
- * "Unable to connect to BITS - 0x..." with the HRESULT's text and the open detail, and returns
- * CLI_FAIL. This is the only place the program chooses its engine. */
+/* Opens cli->mgr (once; later calls return CLI_OK at once) on the per-user service, starting
+ * it when none answers. On failure prints "Unable to connect to BITS - 0x..." with the
+ * HRESULT's text and the open detail, and returns CLI_FAIL. This is the only place the
+ * program chooses its engine. */
 int cli_open(struct cli *cli);
 /* Closes cli->mgr (NULL accepted). */
 void cli_close(struct cli *cli);
-/* Which engine cli_open uses, for --version ("in-process" or "service"). */
+/* Which engine cli_open uses, for --version ("service"). */
 const char *cli_engine_name(void);
 
 /* Finds the job named by arg: "{GUID}" or a display name (exact, case-sensitive). Opens the

@@ -1,11 +1,14 @@
 /* tools/bgcopy/engine.c - where the command line meets the engine: opening the manager and
  * finding a job by display name or {GUID}.
  *
- * cli_open is the only function that chooses an engine. Until the per-user service is part of
- * the build it opens the in-process emulated engine on the default state directory
- * (BGCOPY_STATE_DIR, else $XDG_STATE_HOME/bgcopy, else ~/.local/state/bgcopy): jobs persist in
- * that directory's store, but they only transfer while some bgcopy process runs, and a second
- * process gets HRESULT_FROM_WIN32(ERROR_SERVICE_ALREADY_RUNNING) while one holds the store.
+ * cli_open is the only function that chooses an engine: the per-user service bgcopyd
+ * (BGCOPY_ENGINE_SERVICE), started on demand by the library, as bitsadmin talks to the BITS
+ * service. So jobs keep transferring after the bgcopy process that queued them exits, and any
+ * number of bgcopy processes of the user work at once. The service's socket is
+ * BGCOPY_SERVICE_SOCKET, else $XDG_RUNTIME_DIR/bgcopy/bgcopyd.sock, else
+ * /tmp/bgcopy-<uid>/bgcopyd.sock; a service started by bgcopy keeps its jobs in the default
+ * state directory (BGCOPY_STATE_DIR, else $XDG_STATE_HOME/bgcopy, else
+ * ~/.local/state/bgcopy). See docs/internals/service.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +19,7 @@
 
 const char *cli_engine_name(void)
 {
-    return "in-process";
+    return "service";
 }
 
 int cli_open(struct cli *cli)
@@ -27,7 +30,7 @@ int cli_open(struct cli *cli)
 
     if (cli->mgr != NULL)
         return CLI_OK;
-    o.engine = BGCOPY_ENGINE_EMULATED;
+    o.engine = BGCOPY_ENGINE_SERVICE;
     /* root is the administrator: the per-user job limits do not apply and /allusers works,
      * as for an elevated bitsadmin. */
     o.user_is_admin = geteuid() == 0;
@@ -39,8 +42,9 @@ int cli_open(struct cli *cli)
         if (detail != NULL && detail[0] != '\0')
             fprintf(stderr, "%s\n", detail);
         if (hr == BGCOPY_E_WIN32_SERVICE_ALREADY_RUNNING)
-            fprintf(stderr, "Another bgcopy process is using this state directory; run the "
-                            "command again when it has finished.\n");
+            fprintf(stderr, "Another process runs the engine of this state directory itself "
+                            "(not through bgcopyd); run the command again when it has "
+                            "finished.\n");
         return CLI_FAIL;
     }
     return CLI_OK;

@@ -8,12 +8,11 @@ output byte for byte where bitsadmin defines it (reference 11.1): the /list line
 banner and /rawreturn, --json documents (parsed), and the messages for bad input. Every test
 has its own BGCOPY_STATE_DIR, so tests never share jobs and never touch the user's store.
 
-Engine: `bgcopy --version` names it. The command line runs on the per-user service bgcopyd,
-started on demand by the library; every test points BGCOPY_SERVICE_SOCKET at its own socket
-(so it gets its own service on its own state directory) and stops that service by the pid
-file beside the socket. The tests that wait for a queued job poll /getstate from separate
-processes, as a user would; with an in-process engine (an older build) they keep
-`bgcopy /monitor` running meanwhile instead, and the tests that need the service skip.
+Engine: the command line runs on the per-user service bgcopyd, started on demand by the
+library (`bgcopy --version` says so); every test points BGCOPY_SERVICE_SOCKET at its own socket
+(so it gets its own service on its own state directory) and stops that service by the pid file
+beside the socket. The tests that wait for a queued job poll /getstate from separate processes,
+as a user would.
 
 Usage: cli_test.py --bgcopy PATH --server PATH [--nginx PATH] [unittest options]
 Standard library only.
@@ -23,7 +22,6 @@ import argparse
 import hashlib
 import json
 import os
-import queue
 import re
 import select
 import shutil
@@ -32,14 +30,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
 BGCOPY = None
 SERVER_PATH = None
 NGINX_PATH = None
-ENGINE = None  # "in-process" or "service", from bgcopy --version
 
 SRV = None  # the shared bgcopy-testserver
 NGINX = None  # the shared nginx (None when not installed)
@@ -175,14 +171,11 @@ class Nginx:
 
 
 def setUpModule():
-    global SRV, NGINX, WORK, ENGINE
+    global SRV, NGINX, WORK
     WORK = tempfile.mkdtemp(prefix="cli-", dir=os.getcwd())
     p = subprocess.run([BGCOPY, "--version"], capture_output=True, text=True, timeout=30)
-    m = re.fullmatch(r"bgcopy 0\.1\.0 \(library 0\.1\.0, (in-process|service) engine\)\n",
-                     p.stdout)
-    if p.returncode != 0 or not m:
+    if p.returncode != 0 or p.stdout != "bgcopy 0.1.0 (library 0.1.0, service engine)\n":
         raise RuntimeError("bgcopy --version: %r" % p.stdout)
-    ENGINE = m.group(1)
     SRV = TestServer()
     if NGINX_PATH and os.access(NGINX_PATH, os.X_OK):
         NGINX = Nginx(NGINX_PATH, os.path.join(WORK, "nginx"))
@@ -293,60 +286,23 @@ class CliTest(unittest.TestCase):
         return int(m.group(1))
 
     def wait_state(self, guid, states, also=None, timeout=60):
-        """Waits until the job is in one of states (and also() is true); returns the state.
-
-        In-process engine: runs `bgcopy /monitor /refresh 1` meanwhile - the process that
-        moves the job - and reads the state from its lines; stops it with SIGINT and checks
-        that it exits 0. Service: polls /getstate."""
+        """Polls /getstate until the job is in one of states (and also() is true); returns
+        the state. Each poll is a separate bgcopy process: the service does the work."""
         deadline = time.time() + timeout
-        if ENGINE == "service":
-            while time.time() < deadline:
-                state = self.raw("/getstate", guid)
-                if state in states and (also is None or also()):
-                    return state
-                time.sleep(0.1)
-            self.fail("job %s did not reach %s" % (guid, states))
-        mon = subprocess.Popen([BGCOPY, "/monitor", "/refresh", "1"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=self.env())
-        self.procs.append(mon)
-        lines = queue.Queue()
-
-        def reader():
-            for raw in mon.stdout:
-                lines.put(raw.decode(errors="replace"))
-        t = threading.Thread(target=reader, daemon=True)
-        t.start()
         state = None
-        try:
-            while time.time() < deadline:
-                try:
-                    line = lines.get(timeout=0.2)
-                except queue.Empty:
-                    line = ""
-                m = re.match(re.escape(guid) + r" \S* (\S+) ", line)
-                if m:
-                    state = m.group(1)
-                if state in states and (also is None or also()):
-                    break
-            else:
-                self.fail("job %s did not reach %s (last %s)" % (guid, states, state))
-        finally:
-            if mon.poll() is None:
-                os.kill(mon.pid, signal.SIGINT)
-            rc = mon.wait(timeout=30)
-            t.join(timeout=10)
-            mon.stdout.close()
-            err = mon.stderr.read().decode(errors="replace")
-            mon.stderr.close()
-        self.assertEqual(rc, 0, "monitor exited %d: %s" % (rc, err))
-        return state
+        while time.time() < deadline:
+            state = self.raw("/getstate", guid)
+            if state in states and (also is None or also()):
+                return state
+            time.sleep(0.1)
+        self.fail("job %s did not reach %s (last %s)" % (guid, states, state))
 
     # ---- banner, help, version -------------------------------------------------------------
 
     def test_version_help(self):
         rc, out, err = self.run_cli("--version")
         self.assertEqual(rc, 0)
-        self.assertRegex(out, r"^bgcopy 0\.1\.0 \(library 0\.1\.0, (in-process|service) engine\)\n$")
+        self.assertEqual(out, "bgcopy 0.1.0 (library 0.1.0, service engine)\n")
         for args in (["/help"], ["--help"], ["-h"], ["/?"], []):
             rc, out, err = self.run_cli(*args)
             self.assertEqual(rc, 0, args)
@@ -462,9 +418,6 @@ class CliTest(unittest.TestCase):
                          "The requested job or item was not found.\n")
 
     def test_job_finishes_after_shell_exits(self):
-        if ENGINE != "service":
-            self.skipTest("needs the service: with the in-process engine a job only moves while "
-                          "a bgcopy process runs")
         local = os.path.join(self.dl, "later.bin")
         script = ("set -e\nG=$(%s /rawreturn /create later)\n%s /addfile \"$G\" %s %s\n"
                   "%s /resume \"$G\"\necho \"$G\"\n" % (BGCOPY, BGCOPY, SRV.url("/gen/300000"),
@@ -974,8 +927,6 @@ class CliTest(unittest.TestCase):
                     self.assertTrue(p.stderr, "/%s %s printed no reason" % (sw, args))
 
     def test_two_processes_at_once(self):
-        if ENGINE != "service":
-            self.skipTest("needs the service: the in-process engine admits one process")
         guid = self.create("shared")
         mon = subprocess.Popen([BGCOPY, "/monitor", "/refresh", "1"], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, env=self.env())
@@ -997,22 +948,26 @@ class CliTest(unittest.TestCase):
         self.assertEqual(mon.wait(timeout=30), 0)
         mon.stdout.close()
 
-    def test_second_process_gets_lock_error(self):
-        if ENGINE == "service":
-            self.skipTest("in-process engine only: the service lets processes share the store")
-        self.create("x")
-        mon = subprocess.Popen([BGCOPY, "/monitor"], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, env=self.env())
-        self.procs.append(mon)
-        self.assertIn(b"MONITORING BACKGROUND COPY MANAGER(5 second refresh)",
-                      mon.stdout.readline() + mon.stdout.readline() + mon.stdout.readline() +
-                      mon.stdout.readline() + mon.stdout.readline())
+    def test_connect_failures(self):
+        # No service, and the program to start is missing: the reason, with the library's detail.
+        env = self.env()
+        env["BGCOPY_SERVICE_PROGRAM"] = "/nonexistent/bgcopyd"
+        p = subprocess.run([BGCOPY, "/list"], capture_output=True, env=env, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        err = p.stderr.decode()
+        self.assertTrue(err.startswith("Unable to connect to BITS - 0x80070426\n"), err)
+        self.assertIn("/nonexistent/bgcopyd: the service could not be started", err)
+        self.assertEqual(p.stdout, b"")
+        # A store that is not a database: the service cannot start; its reason is shown.
+        os.makedirs(self.state, mode=0o700)
+        db = os.path.join(self.state, "bgcopy.db")
+        with open(db, "wb") as f:
+            f.write(b"this is not an SQLite database" * 100)
         out, err = self.fails(1, "/list")
-        self.assertTrue(err.startswith("Unable to connect to BITS - 0x80070420\n"), err)
-        self.assertIn(self.state, err)  # the open detail names the directory
-        os.kill(mon.pid, signal.SIGINT)
-        self.assertEqual(mon.wait(timeout=30), 0)
-        mon.stdout.close()
+        self.assertTrue(err.startswith("Unable to connect to BITS - 0x8020006c\n"), err)
+        self.assertIn(db, err)
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), b"this is not an SQLite database" * 100)  # untouched
 
     def test_monitor(self):
         guid = self.create("mon")

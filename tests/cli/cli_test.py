@@ -719,6 +719,19 @@ class CliTest(unittest.TestCase):
         with open(local, "rb") as f:
             self.assertEqual(f.read(), gen_bytes(0, 1500000))
 
+    def test_transfer_dynamic(self):
+        # A server that sends no Content-Length: BG_E_MISSING_FILE_SIZE, unless /dynamic.
+        SRV.control("no_content_length=1\npath=/gen/")
+        local = os.path.join(self.dl, "dyn.bin")
+        out, err = self.fails(1, "/transfer", "sized", SRV.url("/gen/70000"), local)
+        self.assertIn("ERROR CODE:    0x80200011 - ", out)
+        self.assertEqual(self.job_count(), 0)
+        out = self.ok("/transfer", "dynamic", "/dynamic", "/priority", "FOREGROUND",
+                      SRV.url("/gen/70000"), local)
+        self.assertTrue(out.endswith("Transfer complete.\n"), out)
+        with open(local, "rb") as f:
+            self.assertEqual(f.read(), gen_bytes(0, 70000))
+
     def test_transfer_404(self):
         local = os.path.join(self.dl, "missing.bin")
         url = SRV.url("/nothing")

@@ -3,7 +3,8 @@
 #   make deps          install the Debian packages the build needs (scripts/deps.sh)
 #   make build         configure and build into $(BUILD_DIR) with -Werror
 #   make test          build, then run the whole CTest suite
-#   make demo          build, then run the bgcopy-demo example
+#   make demo          build, then scripts/demo.sh: bgcopy /transfer of three files from
+#                      bgcopy-testserver on 127.0.0.1, checksums compared (state in build/demo)
 #   make asan          ASan+UBSan build in $(ASAN_BUILD_DIR), then run the suite there
 #   make tsan          ThreadSanitizer build in $(TSAN_BUILD_DIR), then the threaded tests
 #   make format        clang-format -i every tracked (or new, unignored) .c/.h file
@@ -23,6 +24,9 @@
 #                      (RUNS, BENCH_SIZE override the defaults; see bench/run.sh)
 #   make bench-http    the same for the throughput and resume benchmarks only; writes
 #                      bench/results-http.md
+#   make bench-cli     build, then bench/cli_bench.py: bgcopy /list start-to-exit with 0 and 100
+#                      jobs, /transfer of 100 MiB from nginx against curl; writes
+#                      bench/results-cli.md
 #   make cross-win     cross-compile the library, the native engine (backend-win/) and
 #                      bgcopy-conformance.exe for 64-bit Windows with mingw-w64 into
 #                      $(CROSS_BUILD_DIR) (installs the Windows tools: scripts/deps.sh win)
@@ -85,7 +89,7 @@ test: build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 demo: build
-	$(BUILD_DIR)/bin/bgcopy-demo
+	BUILD_DIR=$(BUILD_DIR) sh scripts/demo.sh
 
 format:
 	$(FORMAT_FILES) | xargs -0 -r $(CLANG_FORMAT) -i
@@ -146,6 +150,10 @@ bench-http: build
 
 bench-service: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/service_bench.sh
+
+.PHONY: bench-cli
+bench-cli: build
+	BUILD_DIR=$(BUILD_DIR) python3 bench/cli_bench.py
 
 # No CMocka, libuv or libcurl for mingw-w64: the Windows build has no unit tests, and its emulated
 # engine no HTTP transport (docs/fidelity.md).

@@ -394,8 +394,8 @@ class Report:
         self.w()
         self.w("`sim_bench lifecycles`: one simulation, one manager, lifecycles one after the "
                "other: CreateJob, AddFile (a simulated http:// resource of 4 KiB, PATTERN "
-               "content), Resume, bgcopy_sim_run_until_idle, Complete (which fsyncs the file "
-               "and its directory and renames it), release; the local files are real (deleted "
+               "content), Resume, bgcopy_sim_run_until_idle, Complete (which renames the file; "
+               "a simulation does not fsync), release; the local files are real (deleted "
                "every 1,000 lifecycles, outside the measured time). CPU per lifecycle from "
                "getrusage; lifecycles per CPU second = 10^6 ÷ (user + sys µs), the figure that "
                "other work on the machine disturbs least.")

@@ -6,11 +6,11 @@
  *       COUNT lifecycles, one after the other, on one simulation and one manager (an
  *       administrator, so the job limits never apply): CreateJob, AddFile (a simulated
  *       http:// resource of SIZE bytes of PATTERN content -> DIR/outNNN.bin), Resume,
- *       bgcopy_sim_run_until_idle, check TRANSFERRED, Complete (fsync, rename into DIR),
+ *       bgcopy_sim_run_until_idle, check TRANSFERRED, Complete (rename into DIR; no fsync),
  *       release. Every BATCH lifecycles the BATCH files made are deleted; that clean-up is
  *       left out of the time and CPU figures (it is the benchmark's work, not the library's).
  *       DIR is where the real local files go: on tmpfs it measures the engine and the
- *       file-system calls, on a disk it adds the cost of Complete's fsync.
+ *       file-system calls, on a disk it adds the cost of the metadata journal.
  *       Prints: lifecycles= seconds= per_s= us_per= user_us_per= sys_us_per=
  *   sim_bench idle90 DIR COUNT
  *       COUNT scenarios, each on a fresh simulation: a job with one file is created and left

@@ -420,8 +420,18 @@ static bgcopy_hr blocking_transferred(bgcopy_job *job, void *user)
         obs.max_inside = obs.inside;
     }
     pthread_cond_broadcast(&obs.c);
-    while (obs.permits == 0) {
-        pthread_cond_wait(&obs.c, &obs.m);
+    {
+        /* Bounded: when an assertion of the test fails (and the test thread leaves without
+         * granting), the callback returns after the deadline instead of holding the manager's
+         * close forever, so the failure is reported rather than a hang. */
+        struct timespec ts;
+        deadline_in(&ts, 2 * DEADLINE_S);
+        while (obs.permits == 0) {
+            if (pthread_cond_timedwait(&obs.c, &obs.m, &ts) == ETIMEDOUT) {
+                obs.permits++;
+                break;
+            }
+        }
     }
     obs.permits--;
     obs.inside--;
@@ -449,7 +459,7 @@ static void test_four_in_flight_real_mode(void **state)
     bgcopy_callbacks quick = BGCOPY_CALLBACKS_INIT, blocking = BGCOPY_CALLBACKS_INIT;
     bgcopy_manager *mgr = open_manager();
     char name[32];
-    int i;
+    int i, four, fifth, sixth, left, inside, max_inside, sentinel;
 
     quick.job_transferred = sentinel_transferred;
     blocking.job_transferred = blocking_transferred;
@@ -471,37 +481,48 @@ static void test_four_in_flight_real_mode(void **state)
     for (i = 0; i < MAX_JOBS; i++) {
         assert_hr(BGCOPY_S_OK, bgcopy_job_set_notify_callbacks(obs.jobs[i], &blocking, NULL));
     }
+    /* (Assertions run with obs.m released: a failing one leaves the test at once, and the
+     * blocked callbacks must still be able to take the lock to time out.) */
     pthread_mutex_lock(&obs.m);
-    assert_true(wait_at_least_locked(&obs.inside, 4, DEADLINE_S));
+    four = wait_at_least_locked(&obs.inside, 4, DEADLINE_S);
     /* The pool has idle threads and two notifications are due: give them a fair chance. */
-    assert_false(wait_at_least_locked(&obs.entered, 5, 0.3));
-    assert_int_equal(obs.inside, 4);
-    assert_int_equal(obs.max_inside, 4);
-    assert_int_equal(obs.sentinel, MAX_JOBS);
+    fifth = wait_at_least_locked(&obs.entered, 5, 0.3);
+    inside = obs.inside;
+    max_inside = obs.max_inside;
+    sentinel = obs.sentinel;
     pthread_mutex_unlock(&obs.m);
+    assert_true(four);
+    assert_false(fifth);
+    assert_int_equal(inside, 4);
+    assert_int_equal(max_inside, 4);
+    assert_int_equal(sentinel, MAX_JOBS);
 
     grant(1);
     pthread_mutex_lock(&obs.m);
-    assert_true(wait_at_least_locked(&obs.entered, 5, DEADLINE_S));
-    assert_true(wait_at_least_locked(&obs.left, 1, DEADLINE_S));
-    assert_false(wait_at_least_locked(&obs.entered, 6, 0.3));
-    assert_int_equal(obs.max_inside, 4);
-    assert_int_equal(obs.inside, 4);
+    fifth = wait_at_least_locked(&obs.entered, 5, DEADLINE_S);
+    left = wait_at_least_locked(&obs.left, 1, DEADLINE_S);
+    sixth = wait_at_least_locked(&obs.entered, 6, 0.3);
+    max_inside = obs.max_inside;
+    inside = obs.inside;
     pthread_mutex_unlock(&obs.m);
+    assert_true(fifth);
+    assert_true(left);
+    assert_false(sixth);
+    assert_int_equal(max_inside, 4);
+    assert_int_equal(inside, 4);
 
     grant(1);
     assert_true(wait_at_least(&obs.entered, 6, DEADLINE_S));
     grant(4);
     assert_true(wait_at_least(&obs.left, MAX_JOBS, DEADLINE_S));
 
-    pthread_mutex_lock(&obs.m);
+    /* Every callback has returned: obs is no longer written. */
     assert_int_equal(obs.max_inside, 4);
     assert_int_equal(obs.entered, MAX_JOBS);
     assert_int_equal(obs.inside, 0);
     for (i = 0; i < MAX_JOBS; i++) {
         assert_int_equal(obs.entered_per_job[i], 1);
     }
-    pthread_mutex_unlock(&obs.m);
 
     for (i = 0; i < MAX_JOBS; i++) {
         assert_hr(BGCOPY_S_OK, bgcopy_job_complete(obs.jobs[i]));

@@ -13,7 +13,10 @@
  * Each figure is the median of RUNS runs, with min and max. Nothing here
  * asserts a time: it measures. With --kv it prints, instead of that summary,
  * one line of key=value pairs per run (run= p50_us= p99_us= max_us=
- * callbacks_per_s=) for bench/run.sh, which makes the report.
+ * callbacks_per_s=) for bench/run.sh, which makes the report. With --service
+ * the manager is a client of bgcopyd (BGCOPY_ENGINE_SERVICE; the socket and
+ * the program come from BGCOPY_SERVICE_SOCKET / BGCOPY_SERVICE_PROGRAM): every
+ * call and every callback then crosses the service's socket.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -160,8 +163,14 @@ int main(int argc, char **argv)
     bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
     bgcopy_manager *mgr;
     double p50[RUNS], p99[RUNS], mx[RUNS], tput[RUNS];
-    int r, kv = argc > 1 && strcmp(argv[1], "--kv") == 0;
+    int r, i, kv = 0;
 
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--kv") == 0)
+            kv = 1;
+        else if (strcmp(argv[i], "--service") == 0)
+            o.engine = BGCOPY_ENGINE_SERVICE; /* through bgcopyd (socket from the environment) */
+    }
     o.max_jobs_per_user = 1000;
     o.max_jobs_per_machine = 1000;
     check(bgcopy_manager_open(&o, &mgr), "open");

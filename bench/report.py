@@ -382,7 +382,13 @@ class Report:
         self.w("| in-process | {} | {} | {} | {} |".format(
             fmt(s("callbacks_per_s"), "{:,.0f}"), fmt(s("p50_us"), "{:.1f}"),
             fmt(s("p99_us"), "{:.1f}"), fmt(s("max_us"), "{:.0f}")))
-        self.w("| through the service (bgcopyd) | pending: service | | | |")
+        v = lambda m: self.series("notify", "service", m)
+        if v("callbacks_per_s"):
+            self.w("| through the service (bgcopyd) | {} | {} | {} | {} |".format(
+                fmt(v("callbacks_per_s"), "{:,.0f}"), fmt(v("p50_us"), "{:.1f}"),
+                fmt(v("p99_us"), "{:.1f}"), fmt(v("max_us"), "{:.0f}")))
+        else:
+            self.w("| through the service (bgcopyd) | not measured (see the run's log) | | | |")
         self.w()
 
     # ---- 6. simulation ------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 #     many        500 jobs / one job of 200 files, against curl and aria2c (bench/many_bench.sh)
 #     resume      bytes fetched again after Suspend, SIGKILL, reset   (bench/resume_bench.sh)
 #     rest        memory and idle CPU of an engine holding 10,000 jobs (bench/rest_bench.c)
-#     notify      notification throughput and latency in-process      (bench/notify_bench.c)
+#     notify      notification throughput and latency, in-process and through bgcopyd
+#                                                                      (bench/notify_bench.c)
 #     sim         simulated lifecycles per second, 90-day scenarios   (bench/sim_bench.c)
 #
 # Every figure is measured RUNS times (default 5) and reported as median (min-max); a ratio
@@ -98,6 +99,22 @@ section_notify() {
         kv_rows notify inproc "$run" <<<"$line"
     done <"$WORK/out"
     say "notify: $(tr '\n' ';' <"$WORK/out")"
+
+    # Through the service: a bgcopyd of its own (socket and store under $WORK), stopped by the
+    # pid it writes beside its socket.
+    local svc=$WORK/notify-service
+    rm -rf "$svc" && mkdir -p -m 0700 "$svc/run" "$svc/state"
+    BGCOPY_SERVICE_SOCKET=$svc/run/bgcopyd.sock BGCOPY_STATE_DIR=$svc/state \
+        BGCOPY_SERVICE_PROGRAM=$BUILD_DIR/bin/bgcopyd \
+        "$BUILD_DIR/bin/notify_bench" --kv --service >"$WORK/out" || true
+    if [ -f "$svc/run/bgcopyd.sock.pid" ]; then
+        kill "$(cut -d' ' -f1 <"$svc/run/bgcopyd.sock.pid")" 2>/dev/null || true
+    fi
+    while read -r line; do
+        run=$(sed -n 's/^run=\([0-9]*\) .*/\1/p' <<<"$line")
+        kv_rows notify service "$run" <<<"$line"
+    done <"$WORK/out"
+    say "notify (service): $(tr '\n' ';' <"$WORK/out")"
 }
 
 section_sim() {

@@ -29,11 +29,13 @@ BUILD_DIR=${BUILD_DIR:-build}
 RUNS=${RUNS:-5}
 SIZE=${BENCH_SIZE:-1073741824}
 RESULTS=${RESULTS:-bench/results-service.md}
-NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 DRIVER=$BUILD_DIR/bin/download_bench
 ROUNDTRIP=$BUILD_DIR/bin/service_bench
 BGCOPYD=$BUILD_DIR/bin/bgcopyd
 TIME=/usr/bin/time
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # NGINX, free_port, start_nginx, stop_servers
 
 die() {
     echo "service_bench: $*" >&2
@@ -52,22 +54,18 @@ rm -rf "$OUT_DIR"
 mkdir -p "$OUT_DIR"
 OUT_DIR=$(cd "$OUT_DIR" && pwd)
 OUT=$OUT_DIR/download.bin
-NGINX_PID=""
+WORK=$TMP # start_nginx keeps its configuration there
 SVC_PID=""
 
 cleanup() {
-    for pid in $NGINX_PID $SVC_PID; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    [ -n "$SVC_PID" ] && while kill -0 "$SVC_PID" 2>/dev/null; do sleep 0.05; done
+    stop_servers
+    if [ -n "$SVC_PID" ]; then
+        kill "$SVC_PID" 2>/dev/null || true
+        while kill -0 "$SVC_PID" 2>/dev/null; do sleep 0.05; done
+    fi
     rm -rf "$TMP" "$OUT_DIR"
 }
 trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # The service's CPU seconds so far (utime + stime).
 service_cpu() {
@@ -89,37 +87,9 @@ chmod 700 "$TMP/run"
 echo "service_bench: writing $SIZE random bytes to $TMP/www/file.bin" >&2
 head -c "$SIZE" /dev/urandom >"$TMP/www/file.bin"
 
-PORT=$(free_port)
-cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $TMP/error.log;
-pid $TMP/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/client_body;
-    proxy_temp_path $TMP/proxy;
-    fastcgi_temp_path $TMP/fastcgi;
-    uwsgi_temp_path $TMP/uwsgi;
-    scgi_temp_path $TMP/scgi;
-    default_type application/octet-stream;
-    sendfile on;
-    server {
-        listen 127.0.0.1:$PORT;
-        root $TMP/www;
-    }
-}
-EOF
-"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" &
-NGINX_PID=$!
-URL=http://127.0.0.1:$PORT/file.bin
-for _ in $(seq 100); do
-    curl -sf -o /dev/null -r 0-0 "$URL" && break
-    sleep 0.1
-done
-curl -sf -o /dev/null -r 0-0 "$URL" || die "nginx did not start (see $TMP/error.log)"
+start_nginx "$TMP/www"
+URL=http://127.0.0.1:$NGINX_PORT/file.bin
+curl -sf -o /dev/null -r 0-0 "$URL" || die "nginx does not serve $URL"
 
 export XDG_RUNTIME_DIR=$TMP/run
 export BGCOPY_SERVICE_PROGRAM=$BGCOPYD
@@ -169,9 +139,7 @@ for run in $(seq "$RUNS"); do
     done
 done
 rm -f "$OUT"
-kill "$NGINX_PID" 2>/dev/null || true
-wait "$NGINX_PID" 2>/dev/null || true
-NGINX_PID=""
+stop_servers
 kill "$SVC_PID"
 while kill -0 "$SVC_PID" 2>/dev/null; do sleep 0.05; done
 SVC_PID=""

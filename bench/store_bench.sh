@@ -35,8 +35,9 @@ RUNS=${RUNS:-5}
 JOBS_COUNT=${JOBS_COUNT:-10000}
 SIZE=${BENCH_SIZE:-1073741824}
 RESULTS=${RESULTS:-bench/results-store.md}
-NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 DRIVER=$BUILD_DIR/bin/store_bench
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # NGINX, free_port, start_nginx, stop_servers
 
 die() {
     echo "store_bench: $*" >&2
@@ -54,13 +55,8 @@ WORK=$BUILD_DIR/bench-store
 rm -rf "$WORK"
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
-NGINX_PID=""
-
 cleanup() {
-    if [ -n "$NGINX_PID" ]; then
-        kill "$NGINX_PID" 2>/dev/null || true
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
+    stop_servers
     rm -rf "$TMP" "$WORK"
 }
 trap cleanup EXIT
@@ -86,45 +82,12 @@ rm -rf "$WORK/open-state" "$WORK/open-dl"
 
 # ---- the source file and nginx ------------------------------------------------------------
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 mkdir -p "$TMP/www"
 echo "store_bench: writing $SIZE random bytes to $TMP/www/file.bin" >&2
 head -c "$SIZE" /dev/urandom >"$TMP/www/file.bin"
-
-PORT=$(free_port)
-cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $TMP/error.log;
-pid $TMP/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/client_body;
-    proxy_temp_path $TMP/proxy;
-    fastcgi_temp_path $TMP/fastcgi;
-    uwsgi_temp_path $TMP/uwsgi;
-    scgi_temp_path $TMP/scgi;
-    default_type application/octet-stream;
-    sendfile on;
-    server {
-        listen 127.0.0.1:$PORT;
-        root $TMP/www;
-    }
-}
-EOF
-"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" &
-NGINX_PID=$!
-URL=http://127.0.0.1:$PORT/file.bin
-for _ in $(seq 100); do
-    curl -sf -o /dev/null -r 0-0 "$URL" && break
-    sleep 0.1
-done
-curl -sf -o /dev/null -r 0-0 "$URL" || die "nginx did not start (see $TMP/error.log)"
+start_nginx "$TMP/www"
+URL=http://127.0.0.1:$NGINX_PORT/file.bin
+curl -sf -o /dev/null -r 0-0 "$URL" || die "nginx does not serve $URL"
 
 # ---- throughput runs ------------------------------------------------------------------------
 
@@ -150,8 +113,7 @@ for run in $(seq "$RUNS"); do
     done
 done
 rm -rf "$OUT" "$WORK/state"
-kill "$NGINX_PID" && wait "$NGINX_PID" 2>/dev/null || true
-NGINX_PID=""
+stop_servers
 
 # ---- the report ------------------------------------------------------------------------------
 

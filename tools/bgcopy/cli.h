@@ -3,8 +3,10 @@
  * bgcopy is a bitsadmin-compatible command line over the public bgcopy API only (never the
  * engine's internals); it drives the per-user service bgcopyd, as bitsadmin drives BITS.
  * The program is split by concern:
- *   main.c      argument pre-processing (global switches, the command word), dispatch
- *   engine.c    the one function that opens the manager, job lookup by name or {GUID}
+ *   program.c   main(): calls cli_main
+ *   main.c      cli_main: argument pre-processing (global switches, the command word), dispatch
+ *   engine.c    the one function that opens the manager (fuzz/cli_args_fuzzer.c replaces it)
+ *   jobref.c    job lookup by name or {GUID}
  *   args.c      option matching, numbers and enumeration words
  *   out.c       text output (banner, wrapping, bitsadmin layouts, times, errors) and JSON
  *   jobcmds.c   create, addfile*, resume/suspend/cancel/complete, reset, list, info, monitor
@@ -52,6 +54,11 @@ struct cli_command {
 
 /* ---- main.c ---------------------------------------------------------------------------- */
 
+/* The whole program: reads argv (argv[0] is the program name), runs the command, returns the
+ * exit status (CLI_OK, CLI_FAIL, CLI_USAGE or CLI_INTERRUPTED). Writes to stdout and stderr;
+ * closes the manager it opened before returning. */
+int cli_main(int argc, char **argv);
+
 /* The command of this name (case-insensitive, without slash or dashes), or NULL. */
 const struct cli_command *cli_find_command(const char *name);
 /* Every command, terminated by an entry whose name is NULL. */
@@ -68,6 +75,8 @@ int cli_open(struct cli *cli);
 void cli_close(struct cli *cli);
 /* Which engine cli_open uses, for --version ("service"). */
 const char *cli_engine_name(void);
+
+/* ---- jobref.c -------------------------------------------------------------------------- */
 
 /* Finds the job named by arg: "{GUID}" or a display name (exact, case-sensitive). Opens the
  * manager if needed. On success *job is a new reference. Prints the reason and returns

@@ -1,4 +1,4 @@
-/* tools/bgcopy/main.c - entry point of bgcopy, the bitsadmin-compatible command line.
+/* tools/bgcopy/main.c - cli_main, the body of bgcopy, the bitsadmin-compatible command line.
  *
  *   bgcopy [/rawreturn] [/wrap | /nowrap] [--json] <command> [arguments]
  *
@@ -236,7 +236,7 @@ int cli_cmd_help(struct cli *cli, int argc, char **argv)
     return CLI_OK;
 }
 
-int main(int argc, char **argv)
+int cli_main(int argc, char **argv)
 {
     struct cli cli;
     const struct cli_command *cmd = NULL;

@@ -461,13 +461,6 @@ static void test_four_in_flight_real_mode(void **state)
     char name[32];
     int i, four, fifth, sixth, left, inside, max_inside, sentinel;
 
-    if (fx_service_mode()) {
-        /* Known open problem: through bgcopyd, under AddressSanitizer or a loaded machine,
-         * fewer than four of the re-delivered JobTransferred callbacks were sometimes inside
-         * after 30 s (fresh-clone CI, not reproduced alone). The per-user limit across
-         * processes is pinned in service mode by test_service.c instead. */
-        skip();
-    }
     mgr = open_manager();
     quick.job_transferred = sentinel_transferred;
     blocking.job_transferred = blocking_transferred;

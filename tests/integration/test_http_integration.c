@@ -1410,6 +1410,79 @@ static void test_ts_overlong_without_length(void **state)
 }
 
 /* Nobody listens on the port: TRANSIENT_ERROR ERROR_WINHTTP_CANNOT_CONNECT. */
+/* AddFileWithRanges through the real transport: HEAD, then one ranged GET per range in the order
+ * given (the last "to EOF"), and the local file holds the ranges back to back (reference 8.5). */
+static void test_ts_file_with_ranges(void **state)
+{
+    static const bgcopy_file_range ranges[3] = {
+        {5000, 700}, {0, 100}, {9000, BGCOPY_LENGTH_TO_EOF}};
+    static const uint64_t first[3] = {5000, 0, 9000}, len[3] = {700, 100, 1000};
+    struct entry e[MAX_ENTRIES];
+    unsigned char buf[2000];
+    char url[512], dst[700], range[64];
+    bgcopy_job *job;
+    FILE *f;
+    size_t got, at = 0;
+    int i;
+    uint64_t k;
+
+    need_server();
+    job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+    url_for(url, sizeof(url), fx.port, "/gen/10000?seed=44");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_add_file_with_ranges(
+                               job, url, path_in(dst, sizeof(dst), "ranges.bin"), 3, ranges));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 1800, 1);
+
+    assert_int_equal(4, ts_log(e, MAX_ENTRIES));
+    assert_entry(&e[0], "HEAD", "/gen/10000?seed=44", "");
+    for (i = 0; i < 3; i++) {
+        range_text(range, sizeof(range), first[i], first[i] + len[i] - 1);
+        assert_entry(&e[i + 1], "GET", "/gen/10000?seed=44", range);
+        assert_int_equal(206, e[i + 1].status);
+    }
+    f = fopen(dst, "rb");
+    assert_non_null(f);
+    got = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    assert_int_equal(1800, got);
+    for (i = 0; i < 3; i++)
+        for (k = 0; k < len[i]; k++, at++)
+            if (buf[at] != gen_byte(first[i] + k, 44))
+                fail_msg("byte %zu (range %d, offset %llu) differs", at, i,
+                         (unsigned long long)(first[i] + k));
+}
+
+/* DYNAMIC_CONTENT through the real transport, from a server that sends no Content-Length (which
+ * without the property is MISSING_FILE_SIZE, test_ts_missing_content_length): at FOREGROUND
+ * priority the body is read to the end of the response and the file completes byte for byte. */
+static void test_ts_dynamic_content(void **state)
+{
+    bgcopy_job_property_value v;
+    struct entry e[MAX_ENTRIES];
+    char dst[700];
+    bgcopy_job *job;
+    int n;
+
+    need_server();
+    ts_rule("no_content_length=1");
+    job = new_job(BGCOPY_JOB_PRIORITY_FOREGROUND);
+    memset(&v, 0, sizeof(v));
+    v.enable = 1;
+    assert_hr(BGCOPY_S_OK, bgcopy_job_set_property(job, BGCOPY_JOB_PROPERTY_DYNAMIC_CONTENT, &v));
+    add_file(job, fx.port, "/gen/300000?seed=21", "dynamic.bin");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 300000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "dynamic.bin"), 300000, 21);
+    n = ts_log(e, MAX_ENTRIES);
+    assert_true(n >= 1);
+    /* No HEAD is needed: a single whole-body GET without Range. */
+    assert_entry(&e[n - 1], "GET", "/gen/300000?seed=21", "");
+    assert_int_equal(200, e[n - 1].status);
+}
+
 /* ---- local file failures through the real transport ------------------------------------- */
 
 /* The destination directory disappears between AddFile and the transfer: creating the temporary
@@ -1661,6 +1734,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ts_ignore_ranges_foreground, setup_testserver,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ts_missing_content_length, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_file_with_ranges, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_dynamic_content, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_destination_directory_removed, setup_testserver,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ts_write_failure_then_resume, setup_testserver,

@@ -1165,10 +1165,11 @@ static void assert_entry(int i, int kind, bgcopy_job *job, int64_t t_us)
 }
 
 /* JobTransferred / JobError / FileTransferred run before JobModification calls queued earlier
- * (reference §5.2, seed "IBackgroundCopyCallback": "a JobTransferred may arrive before
- * earlier-queued JobModification calls"). Four busy JobTransferred callbacks hold the user's
- * four slots from 0 to 100 s. Meanwhile JobModification is queued for m1 (SetDescription at
- * 1 s) and m2 (at 2 s), JobError for e (404 at 3 s), FileTransferred and JobTransferred for x
+ * (reference §5.2; the seed IBackgroundCopyCallback page: JobModification callbacks run on
+ * low-priority threads, JobTransferred / JobError on higher-priority ones, so a JobTransferred
+ * can be received before pending JobModification calls). Four busy JobTransferred callbacks hold
+ * the user's four slots from 0 to 100 s. Meanwhile JobModification is queued for m1 (SetDescription
+ * at 1 s) and m2 (at 2 s), JobError for e (404 at 3 s), FileTransferred and JobTransferred for x
  * (its one file done at 4 s). Nothing is entered before 100 s; at 100 s the five calls are
  * entered in exactly this order: JobError(e), FileTransferred(x), JobTransferred(x) - the
  * urgent kinds in the order their events happened - then JobModification(m1),

@@ -9,7 +9,8 @@
 #   make tsan          ThreadSanitizer build in $(TSAN_BUILD_DIR), then the threaded tests
 #   make format        clang-format -i every tracked (or new, unignored) .c/.h file
 #   make format-check  fail if any of those files is not clang-format clean
-#   make fuzz          build the libFuzzer targets with clang (ASan+UBSan) in $(FUZZ_BUILD_DIR),
+#   make fuzz          install clang and its libFuzzer runtime (scripts/deps.sh fuzz), build the
+#                      libFuzzer targets with clang (ASan+UBSan) in $(FUZZ_BUILD_DIR),
 #                      run each for FUZZ_SECONDS (default 60) growing a scratch copy of its corpus;
 #                      FUZZ_MERGE=1 merges new inputs back into fuzz/corpus/ (scripts/run-fuzz.sh)
 #   make install       configure with CMAKE_INSTALL_PREFIX=$(PREFIX) (default /usr/local), build,
@@ -113,10 +114,10 @@ tsan: deps
 	$(CMAKE) --build $(TSAN_BUILD_DIR) -j$(JOBS)
 	$(CTEST) --test-dir $(TSAN_BUILD_DIR) --output-on-failure -R '$(TSAN_TESTS)' --repeat until-fail:3
 
-# clang and its libFuzzer runtime are needed only here (apt-get install clang libclang-rt-14-dev);
-# the replays of the corpora build with any compiler as part of `make test`.
-fuzz:
-	@command -v $(CLANG) >/dev/null 2>&1 || { echo "make fuzz: $(CLANG) not found; install clang and libclang-rt-14-dev" >&2; exit 1; }
+# clang and its libFuzzer runtime are needed only here (`scripts/deps.sh fuzz` installs clang and
+# libclang-rt-14-dev); the replays of the corpora build with any compiler as part of `make test`.
+fuzz: deps
+	sh scripts/deps.sh fuzz
 	$(CMAKE) -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_C_COMPILER=$(CLANG) -DCMAKE_CXX_COMPILER=$(CLANGXX) \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DBGCOPY_SANITIZE=address -DBGCOPY_LIBFUZZER=ON \
 		-DBUILD_TESTING=OFF $(CMAKE_ARGS)

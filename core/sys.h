@@ -135,7 +135,8 @@ bgcopy_hr bgcopy__fs_stat(const char *path, bgcopy__stat *st);
 bgcopy_hr bgcopy__fs_dir_writable(const char *dir);
 
 /* Creates path exclusively (fails with HRESULT_FROM_WIN32(ERROR_FILE_EXISTS)
- * if it exists), mode 0600, opened read-write. */
+ * if it exists, HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) if its directory does
+ * not), mode 0600, opened read-write. */
 bgcopy_hr bgcopy__fs_create_excl(const char *path, int *fd);
 /* Opens an existing file read-write (write = 1) or read-only. */
 bgcopy_hr bgcopy__fs_open(const char *path, int write, int *fd);

@@ -33,7 +33,7 @@
 
 #define MAX_ARGS 24
 
-static bgcopy_sim *g_sim;     /* the simulation of the current input */
+static bgcopy_sim *g_sim; /* the simulation of the current input */
 static const char *g_user = "fuzz";
 
 /* ---- the engine seam (replaces tools/bgcopy/engine.c) ----------------------------------- */

@@ -10,6 +10,7 @@
 # exits 0. Prints one line saying what it did; does nothing slow when all is there.
 # `deps.sh win` does the same for the packages of the Windows cross-build and Wine.
 # `deps.sh bench` does the same for the servers and peers `make bench` measures with.
+# `deps.sh fuzz` does the same for clang and its libFuzzer runtime (`make fuzz`).
 set -eu
 
 # Append new needs here (one list for the whole project).
@@ -29,6 +30,11 @@ fi
 # `deps.sh bench`: the servers and peers of `make bench` and GNU time, instead.
 if [ "${1:-}" = bench ]; then
     PACKAGES="nginx-light curl wget2 aria2 time python3"
+fi
+
+# `deps.sh fuzz`: clang with libFuzzer and the sanitizer runtimes (make fuzz), instead.
+if [ "${1:-}" = fuzz ]; then
+    PACKAGES="clang libclang-rt-14-dev"
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

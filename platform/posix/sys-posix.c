@@ -522,7 +522,9 @@ static bgcopy_hr open_fd(const char *path, int flags, mode_t mode, int *fd)
 
 bgcopy_hr bgcopy__fs_create_excl(const char *path, int *fd)
 {
-    return open_fd(path, O_CREAT | O_EXCL | O_RDWR, 0600, fd);
+    bgcopy_hr hr = open_fd(path, O_CREAT | O_EXCL | O_RDWR, 0600, fd);
+    /* With O_CREAT, ENOENT means a missing directory: CreateFile says ERROR_PATH_NOT_FOUND. */
+    return hr == BGCOPY_E_WIN32_FILE_NOT_FOUND ? BGCOPY_E_WIN32_PATH_NOT_FOUND : hr;
 }
 
 /* A directory is refused with E_ACCESSDENIED (as CreateFile refuses one) even read-only, where

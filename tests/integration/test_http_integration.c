@@ -54,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -1569,6 +1570,75 @@ static void test_ts_overlong_without_length(void **state)
 }
 
 /* Nobody listens on the port: TRANSIENT_ERROR ERROR_WINHTTP_CANNOT_CONNECT. */
+/* ---- local file failures through the real transport ------------------------------------- */
+
+/* The destination directory disappears between AddFile and the transfer: creating the temporary
+ * file fails, so the job goes to ERROR with context LOCAL_FILE and the code Windows gives for a
+ * missing directory, and nothing is written anywhere. */
+static void test_ts_destination_directory_removed(void **state)
+{
+    char dir[700], dst[760], url[512];
+    bgcopy_job *job;
+
+    need_server();
+    path_in(dir, sizeof(dir), "gone");
+    assert_int_equal(0, mkdir(dir, 0700));
+    snprintf(dst, sizeof(dst), "%s/f.bin", dir);
+    job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+    url_for(url, sizeof(url), fx.port, "/gen/5000?seed=3");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, url, dst));
+    assert_int_equal(0, rmdir(dir));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_LOCAL_FILE, BGCOPY_E_WIN32_PATH_NOT_FOUND);
+    assert_int_equal(-1, file_size(dir));
+    assert_int_equal(0, bytes_transferred(job));
+
+    /* The directory comes back: Resume retries the file from zero and it completes. */
+    assert_int_equal(0, mkdir(dir, 0700));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 5000, 1);
+    assert_gen_file(dst, 5000, 3);
+    assert_int_equal(0, unlink(dst));
+    assert_int_equal(0, rmdir(dir));
+}
+
+/* A write fails half way (the process's file-size limit, RLIMIT_FSIZE, makes pwrite fail with
+ * EFBIG - a real write error of the real data path; ENOSPC takes the same path): ERROR with
+ * context LOCAL_FILE, no local file appears, and the temporary file holds no byte past the
+ * limit. Once the limit is lifted, Resume continues from the checkpoint and the file completes
+ * byte for byte. */
+static void test_ts_write_failure_then_resume(void **state)
+{
+    const uint64_t size = 4000000, limit = 1500000;
+    struct rlimit old, lim;
+    void (*old_handler)(int);
+    char dst[700];
+    bgcopy_job *job;
+
+    need_server();
+    assert_int_equal(0, getrlimit(RLIMIT_FSIZE, &old));
+    lim = old;
+    lim.rlim_cur = (rlim_t)limit;
+    old_handler = signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of the signal */
+    assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &lim));
+    job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/4000000?seed=11", "fsize.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &old));
+    signal(SIGXFSZ, old_handler);
+
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_LOCAL_FILE, 0x8007001Fu /* ERROR_GEN_FAILURE */);
+    assert_int_equal(-1, file_size(path_in(dst, sizeof(dst), "fsize.bin")));
+    assert_true(temp_file_size(job) <= (int64_t)limit);
+    assert_true(bytes_transferred(job) <= limit);
+
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, size, 1);
+    assert_gen_file(dst, size, 11);
+}
+
 static void test_connection_refused(void **state)
 {
     bgcopy_job *job;
@@ -2118,6 +2188,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ts_ignore_ranges_foreground, setup_testserver,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ts_missing_content_length, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_destination_directory_removed, setup_testserver,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ts_write_failure_then_resume, setup_testserver,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ts_503_retried, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_404_fatal, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_403_fatal, setup_testserver, teardown),

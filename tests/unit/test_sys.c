@@ -136,6 +136,17 @@ static void test_create_excl_twice(void **state)
     assert_int_equal(file_size("excl"), 0);
 }
 
+/* In a directory that does not exist: ERROR_PATH_NOT_FOUND, as CreateFile says, not ENOENT's
+ * ERROR_FILE_NOT_FOUND. */
+static void test_create_excl_missing_directory(void **state)
+{
+    char p[256];
+    int fd = -1;
+
+    assert_hr_equal(bgcopy__fs_create_excl(tpath(p, "no-such-dir/f"), &fd), 0x80070003u);
+    assert_int_equal(fd, -1);
+}
+
 static void test_open(void **state)
 {
     char p[256];
@@ -770,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_mono_clock),
         cmocka_unit_test(test_wall_clock),
         cmocka_unit_test(test_create_excl_twice),
+        cmocka_unit_test(test_create_excl_missing_directory),
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_pwrite_pread),
         cmocka_unit_test(test_write_zeros_sparse),

@@ -310,6 +310,11 @@ int ts_faults_add(struct ts_faultset *fs, const char *text, size_t len, bool dec
     size_t i = 0;
 
     purge(fs);
+    if (memchr(text, '\0', len) != NULL) {
+        /* strchr(seps, '\0') would match: refuse rather than split at the NUL. */
+        ts_buf_puts(err, "NUL byte in the fault rules\n");
+        return -1;
+    }
     rule_defaults(&r);
     while (i < len) {
         size_t j = i;
@@ -335,7 +340,7 @@ int ts_faults_add(struct ts_faultset *fs, const char *text, size_t len, bool dec
             const char *v = eq + 1;
             size_t vlen = plen - klen - 1;
             value = decode ? ts_percent_decode(v, vlen) : ts_xstrndup(v, vlen);
-            if (!value || memchr(v, '\0', vlen)) {
+            if (!value) {
                 ts_buf_printf(err, "key '%s': bad percent-encoding\n", key);
                 free(key);
                 free(value);

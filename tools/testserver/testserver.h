@@ -254,8 +254,8 @@ struct ts_faultset {
 /* Parses key=value pairs and, if any fault key is present, appends them as one new rule.
  * With `decode` (the control endpoint) pairs are separated by '\n', '\r' or '&' and values are
  * percent-decoded; without it (the command line) only '\n' separates and values are literal.
- * A fault key without '=' means key=1. Returns 0, or -1 with a message in *err (then nothing
- * changed). */
+ * A fault key without '=' means key=1; a NUL byte anywhere in text is refused. Returns 0, or
+ * -1 with a message in *err (then nothing changed). */
 int ts_faults_add(struct ts_faultset *fs, const char *text, size_t len, bool decode,
                   struct ts_buf *err);
 /* For the command line: -1 if `key` (with '_' or '-') is not a fault or scope key, 1 if it is

@@ -10,7 +10,7 @@
  *     Its request log (GET /_log) pins the request pattern: HEAD first, then
  *     Range: bytes=<checkpoint>-<last>. It also plays the forward proxy of the job's proxy
  *     settings (it serves absolute-form requests and logs their target as sent, and asks for
- *     proxy credentials with 407); the proxy tests start a second one as the origin.
+ *     proxy credentials with 407); the environment-proxy test starts a second one as the origin.
  *   - nginx (Debian nginx-light), an independent range-correct server: a 64 MiB file, and
  *     `max_ranges 0` for a server without range support. An access log with $http_range shows
  *     the ranged GETs.

@@ -381,6 +381,13 @@ bgcopy_hr bgcopy__http_pick_proxy(const char *list, int https, char **out)
 }
 
 /* BITS bypass list -> curl's NOPROXY list (contract in http-int.h). */
+/* A character of a bypass-list entry: a comma also separates, since it would split the entry
+ * in curl's comma-separated list. */
+static int bypass_char(char c)
+{
+    return token_char(c) && c != ',';
+}
+
 char *bgcopy__http_noproxy(const char *list)
 {
     size_t cap = list ? strlen(list) + 1 : 1, n = 0;
@@ -392,16 +399,14 @@ char *bgcopy__http_noproxy(const char *list)
     while (p && *p) {
         const char *start;
         size_t len;
-        while (*p && !token_char(*p))
+        while (*p && !bypass_char(*p))
             p++;
         start = p;
-        while (token_char(*p))
+        while (bypass_char(*p))
             p++;
         len = (size_t)(p - start);
         if (len == 0)
             break;
-        if (len == 7 && strncmp(start, "<local>", 7) == 0)
-            continue;
         if (len == 1 && start[0] == '*') {
             memcpy(out, "*", 2); /* every host: curl takes "*" only as the whole list */
             return out;
@@ -410,8 +415,10 @@ char *bgcopy__http_noproxy(const char *list)
             start++;
             len--;
         }
-        if (len > 1 && memchr(start, '*', len) != NULL)
+        if (len == 7 && strncmp(start, "<local>", 7) == 0)
             continue;
+        if (memchr(start, '*', len) != NULL)
+            continue; /* a wildcard inside the entry ("a*b", "**"): no curl equivalent */
         if (n > 0)
             out[n++] = ',';
         memcpy(out + n, start, len);

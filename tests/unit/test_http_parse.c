@@ -470,6 +470,10 @@ static void test_bypass_list(void **state)
     expect_noproxy("10.* *", "*");       /* a '*' inside cannot be expressed; a lone '*' is all */
     expect_noproxy("host * other", "*"); /* curl honours "*" only as the whole list */
     expect_noproxy("<local>", "");
+    expect_noproxy("** a*b x", "x"); /* wildcards left after the leading one: dropped */
+    expect_noproxy("a.test,,b.test, ;c", "a.test,b.test,c"); /* commas separate too */
+    expect_noproxy("*<local> a,*", "*");
+    expect_noproxy("*<local> a", "a");
 }
 
 /* bgcopy__http_bypassed: libcurl's NOPROXY matching, used to tell whether a failed request went

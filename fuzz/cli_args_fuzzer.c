@@ -227,14 +227,27 @@ static int names_transfer(int argc, char **argv)
     return 0;
 }
 
-/* Whether cli_main runs in --json mode: --json (any spelling) among the global switches before
- * the command word, or "-json"/"--json" after it and before "--" (as main.c reads them). */
+/* Whether arg asks for help as main.c reads it ("/?", "-?", "-h", "/help", "--help"). */
+static int is_help_arg(const char *arg)
+{
+    return strcmp(arg, "/?") == 0 || strcmp(arg, "-?") == 0 || strcmp(arg, "-h") == 0 ||
+           cli_is_option(arg, "help", NULL);
+}
+
+/* Whether cli_main runs a command in --json mode, so that what it prints on success must be
+ * JSON: --json (any spelling) among the global switches before the command word, or
+ * "-json"/"--json" after it and before "--" (as main.c reads them). Help and --version print
+ * text whatever the switches, and with no command at all the general help is printed. */
 static int has_json(int argc, char **argv)
 {
     int i, cmd_seen = 0, json = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (is_help_arg(a))
+            return 0;
         if (!cmd_seen) {
+            if (cli_is_option(a, "version", NULL) || strcmp(a, "-V") == 0)
+                return 0;
             if (cli_is_option(a, "json", NULL))
                 json = 1;
             else if (!cli_is_option(a, "rawreturn", NULL) && !cli_is_option(a, "wrap", NULL) &&
@@ -247,7 +260,7 @@ static int has_json(int argc, char **argv)
         if (a[0] == '-' && cli_is_option(a, "json", NULL))
             json = 1;
     }
-    return json;
+    return json && cmd_seen;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -95,6 +95,7 @@ struct http_desc {
     int follow;                  /* follow redirects */
     const char *redir_protocols; /* static string */
     long stall_seconds;
+    curl_off_t max_recv; /* bytes per second (MaxInternetBandwidth policy); 0: no cap */
 };
 
 struct bgcopy__xfer {
@@ -461,6 +462,9 @@ static bgcopy_hr build_desc(struct http_desc *d, const struct bgcopy__engine *e,
         }
         d->range[n] = '\0';
     }
+    /* MaxInternetBandwidth (core/policy.c): the cap when the request starts; a GET keeps it
+     * to its end (a new window or priority counts from the job's next request) */
+    d->max_recv = (curl_off_t)bgcopy__policy_rate(e, job);
     d->stall_seconds =
         (long)(e->http_stall_timeout ? e->http_stall_timeout : BGCOPY__DEFAULT_HTTP_STALL);
     d->verify_peer = !(flags & BGCOPY_SSL_IGNORE_UNKNOWN_CA);
@@ -968,6 +972,8 @@ static CURLcode build_request(struct bgcopy__xfer *x)
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, (void *)x);
     SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    if (d->max_recv > 0)
+        SET(CURLOPT_MAX_RECV_SPEED_LARGE, d->max_recv);
     if (d->head)
         SET(CURLOPT_NOBODY, 1L);
     if (d->has_range)

@@ -415,6 +415,7 @@ struct emu_job {
     uint32_t min_notify_interval_ms;
     bgcopy_guid notification_clsid;
     int resumed_once;
+    int policy_blocked; /* TRANSIENT_ERROR because MaxInternetBandwidth is 0 (policy.c) */
 
     struct emu_file **files;
     uint32_t file_count;
@@ -534,6 +535,14 @@ struct bgcopy__engine {
     uint32_t notify_retry;
     uint32_t notify_max_in_flight;
     uint32_t http_stall_timeout; /* seconds without a byte before a request times out */
+
+    /* MaxInternetBandwidth policy (policy.c); rates in bytes per second */
+    int bw_policy;          /* the policy applies */
+    uint64_t bw_rate_in;    /* cap inside the window; 0 blocks */
+    uint64_t bw_rate_out;   /* cap outside the window; 0 blocks; UINT64_MAX: none */
+    uint32_t bw_start_hour; /* window [start, end) in hours of the engine's clock */
+    uint32_t bw_end_hour;   /* == start: the whole day */
+    bgcopy__timer bw_timer; /* the next full hour, while the window matters */
 
     /* persistence: NULL for an engine without a store */
     struct bgcopy__store *store;
@@ -722,6 +731,19 @@ bgcopy_hr bgcopy__store_forget(struct emu_job *job);
 /* Runs one scheduling pass: starts, preempts and rotates jobs. */
 void bgcopy__sched_run(struct bgcopy__engine *e);
 void bgcopy__sched_slice_expired(struct bgcopy__engine *e, bgcopy__timer *t);
+
+/* ---- policy.c -------------------------------------------------------------------- */
+
+/* Sets up e's MaxInternetBandwidth policy from the validated options o (engine_new). */
+void bgcopy__policy_init(struct bgcopy__engine *e, const bgcopy_manager_options *o);
+/* The download rate cap for job now, in bytes per second; 0: no cap. FOREGROUND jobs and
+ * engines without the policy have none. Lock held. */
+uint64_t bgcopy__policy_rate(const struct bgcopy__engine *e, const struct emu_job *job);
+/* Applies the policy to every job (from the scheduling pass, before jobs are started):
+ * background jobs in QUEUED, CONNECTING or TRANSFERRING while the cap is 0 go to
+ * TRANSIENT_ERROR with BG_E_BLOCKED_BY_POLICY; blocked jobs the policy lets run again
+ * (window over, job made FOREGROUND) go back to QUEUED. Arms the hourly window timer. */
+void bgcopy__policy_apply(struct bgcopy__engine *e);
 
 /* ---- transfer.c ---------------------------------------------------------------- */
 

@@ -190,6 +190,8 @@ void bgcopy__job_apply(struct emu_job *job, bgcopy__job_event ev)
     if (bgcopy__job_state_is_active(from) && !bgcopy__job_state_is_active((bgcopy_job_state)to))
         bgcopy__transfer_abort(job);
     job->state = (bgcopy_job_state)to;
+    if (from == BGCOPY_JOB_STATE_TRANSIENT_ERROR)
+        job->policy_blocked = 0; /* Resume, Suspend, Cancel, Complete or the policy's retry */
     if (to == BGCOPY_JOB_STATE_QUEUED && ev != BGCOPY__EV_PREEMPT)
         job->queue_seq = ++e->queue_seq;
     if (to == BGCOPY_JOB_STATE_TRANSFERRING)

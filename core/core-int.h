@@ -646,6 +646,26 @@ typedef enum bgcopy__job_event {
     BGCOPY__EV_COUNT
 } bgcopy__job_event;
 
+/* Application calls whose legality depends on the job's state (reference §1.5). */
+typedef enum bgcopy__job_call {
+    BGCOPY__CALL_ADD_FILES = 0,         /* AddFile, AddFileSet, AddFileWithRanges */
+    BGCOPY__CALL_REPLACE_REMOTE_PREFIX, /* ReplaceRemotePrefix */
+    BGCOPY__CALL_RESUME,                /* Resume */
+    BGCOPY__CALL_SUSPEND,               /* Suspend */
+    BGCOPY__CALL_CANCEL,                /* Cancel */
+    BGCOPY__CALL_COMPLETE,              /* Complete of a download job */
+    BGCOPY__CALL_COMPLETE_UPLOAD,       /* Complete of an upload or upload-reply job */
+    BGCOPY__CALL_SET_PROPERTY,          /* every property setter (Set*, SetProperty, credentials) */
+    BGCOPY__CALL_SET_CALLBACKS,         /* SetNotifyInterface (callbacks) */
+    BGCOPY__CALL_SET_REMOTE_NAME,       /* IBackgroundCopyFile2::SetRemoteName */
+    BGCOPY__CALL_COUNT
+} bgcopy__job_call;
+
+/* Whether op may be called on a job in state s: S_OK, or the HRESULT the call returns
+ * (BG_E_INVALID_STATE); E_UNEXPECTED for an op or state out of range. Checks that depend on
+ * more than the state (no files: BG_E_EMPTY; job type: E_NOTIMPL) stay with each call. */
+bgcopy_hr bgcopy__job_call_check(bgcopy__job_call op, bgcopy_job_state s);
+
 /* The state event ev leads to from state `from`, or -1 when ev is not legal
  * there. */
 int bgcopy__job_next_state(bgcopy_job_state from, bgcopy__job_event ev);

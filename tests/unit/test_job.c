@@ -2387,6 +2387,53 @@ static void test_over_long_strings(void **state)
     bgcopy_job_release(job);
 }
 
+/* ---- what the emulation does not model, and state names -------------------------------------- */
+
+/* Upload and upload-reply jobs can be made and given their file, but Resume returns E_NOTIMPL
+ * (0x80004001) and leaves them SUSPENDED (no upload protocol); ON_DEMAND_MODE cannot be enabled
+ * (E_NOTIMPL, no File6 random access) and stays 0; bitsadmin-style state names are upper case
+ * (Appendix D item 10). */
+static void test_unemulated_features_and_state_names(void **state)
+{
+    struct fx *fx = *state;
+    static const char *const names[] = {"QUEUED",      "CONNECTING",   "TRANSFERRING",
+                                        "SUSPENDED",   "ERROR",        "TRANSIENT_ERROR",
+                                        "TRANSFERRED", "ACKNOWLEDGED", "CANCELLED"};
+    bgcopy_job *up = new_job(fx->mgr, "up", BGCOPY_JOB_TYPE_UPLOAD, NULL);
+    bgcopy_job *reply = new_job(fx->mgr, "reply", BGCOPY_JOB_TYPE_UPLOAD_REPLY, NULL);
+    bgcopy_job *dl = new_job(fx->mgr, "dl", BGCOPY_JOB_TYPE_DOWNLOAD, NULL);
+    char path[PATH_MAX + 16], path2[PATH_MAX + 16];
+    bgcopy_job_property_value v;
+    int i;
+
+    assert_hr(bgcopy_job_add_file(up, URL_A, local_path(fx, "up.bin", path, sizeof(path))),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_add_file(reply, URL_B, local_path(fx, "re.bin", path2, sizeof(path2))),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_resume(up), 0x80004001u);
+    assert_hr(bgcopy_job_resume(reply), BGCOPY_E_NOTIMPL);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(up), BGCOPY_JOB_STATE_SUSPENDED);
+    assert_int_equal(job_state(reply), BGCOPY_JOB_STATE_SUSPENDED);
+
+    memset(&v, 0, sizeof(v));
+    v.enable = 1;
+    assert_hr(bgcopy_job_set_property(dl, BGCOPY_JOB_PROPERTY_ON_DEMAND_MODE, &v),
+              BGCOPY_E_NOTIMPL);
+    memset(&v, 0xAB, sizeof(v));
+    assert_hr(bgcopy_job_get_property(dl, BGCOPY_JOB_PROPERTY_ON_DEMAND_MODE, &v), BGCOPY_S_OK);
+    assert_int_equal(v.enable, 0);
+
+    for (i = 0; i < 9; i++) {
+        assert_non_null(bgcopy_job_state_name((bgcopy_job_state)i));
+        assert_string_equal(bgcopy_job_state_name((bgcopy_job_state)i), names[i]);
+    }
+    assert_null(bgcopy_job_state_name((bgcopy_job_state)9));
+    bgcopy_job_release(up);
+    bgcopy_job_release(reply);
+    bgcopy_job_release(dl);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -2394,6 +2441,7 @@ int main(void)
         T(test_new_job_defaults),
         T(test_new_job_types),
         T(test_cost_flags_default),
+        T(test_unemulated_features_and_state_names),
         T(test_resume_transferred_without_new_files),
         T(test_suspend_from_error_and_transferred),
         T(test_times_follow_simulation_clock),

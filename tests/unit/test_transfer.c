@@ -2326,6 +2326,54 @@ static void test_complete_unable_to_delete_files(void **state)
     bgcopy_job_release(job);
 }
 
+/* AddFile while the job transfers is accepted and the new file is fetched after the others; the
+ * temporary file being written is mode 0600 (Appendix D item 1). */
+static void test_add_file_while_transferring(void **state)
+{
+    fx *f = *state;
+    static const char u1[] = "http://slow.test/first.bin";
+    static const char u2[] = "http://example.test/added.bin";
+    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
+    const bgcopy_sim_request *rq;
+    char l2[PATH_CAP], *temp = NULL;
+    bgcopy_job *job;
+    bgcopy_file *file;
+    struct stat st;
+
+    r.url = u1;
+    r.length = 4 * MIB;
+    r.seed = 74;
+    r.bandwidth = (double)MIB;
+    assert_hr_equal(bgcopy_sim_add_resource(f->sim, &r), BGCOPY_S_OK);
+    add_resource(f, u2, 5000, 75);
+    job = job_with_file(f, u1, "first.bin");
+    file = file_at(job, 0);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    advance(f, 1.5);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_hr_equal(bgcopy_file_get_temporary_name(file, &temp), BGCOPY_S_OK);
+    assert_int_equal(stat(temp, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+
+    local_path(f, "added.bin", l2);
+    assert_hr_equal(bgcopy_job_add_file(job, u2, l2), BGCOPY_S_OK);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    check_progress(job, BGCOPY_SIZE_UNKNOWN, 2 * MIB, 2, 0);
+    run_idle(f);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    check_progress(job, 4 * MIB + 5000, 4 * MIB + 5000, 2, 2);
+    assert_int_equal(requests(f, &rq), 4);
+    check_head(&rq[0], u1, 200);
+    check_get(&rq[1], u1, 0, 4 * MIB - 1, 206);
+    check_head(&rq[2], u2, 200);
+    check_get(&rq[3], u2, 0, 4999, 206);
+    assert_hr_equal(bgcopy_job_complete(job), BGCOPY_S_OK);
+    check_whole_pattern_file(l2, 75, 5000);
+    bgcopy_free(temp);
+    bgcopy_file_release(file);
+    bgcopy_job_release(job);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2382,6 +2430,7 @@ int main(void)
         T(test_stall_times_out),
         T(test_cancel_unable_to_delete_files),
         T(test_complete_unable_to_delete_files),
+        T(test_add_file_while_transferring),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
  *   statemachine.c  the BITS job state-transition table
  *   sched.c      scheduler: foreground concurrency, one background job,
  *                strict priority, round robin
+ *   policy.c     the MaxInternetBandwidth group policy (rate caps, blocks)
  *   transfer.c   the download protocol (HEAD, ranged GETs, temp files)
  *   timers.c     retry / no-progress / max-download / inactivity timers
  *   notify.c     notification queue and dispatch

@@ -1578,7 +1578,8 @@ static void test_header_injection_rejected(void **state)
  * at any moment it holds at most one receive buffer (10,000 bytes) plus 10,000 bytes per second
  * since Resume - an upper bound that a slow machine cannot break - while a FOREGROUND job of the
  * same 3,000,000 bytes is not throttled and completes. The fixture's manager is replaced by one
- * with the policy (the first manager of an engine sets it). */
+ * with the policy on a state directory of its own (the first manager of an engine sets the
+ * policy, and the fixture's engine may outlive its manager for a moment). */
 static void test_ts_bandwidth_cap(void **state)
 {
     bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
@@ -1587,6 +1588,7 @@ static void test_ts_bandwidth_cap(void **state)
     double t0, elapsed;
     uint64_t got;
     const uint64_t size = 3000000;
+    char state_dir[700];
 
     need_server();
     bgcopy_manager_close(fx.mgr);
@@ -1594,6 +1596,7 @@ static void test_ts_bandwidth_cap(void **state)
     o.http_stall_timeout = 2;
     o.bandwidth_policy = 1;
     o.bandwidth_kbps = 80;
+    o.state_dir = path_in(state_dir, sizeof(state_dir), "state"); /* a fresh engine */
     assert_hr(BGCOPY_S_OK, bgcopy_manager_open(&o, &fx.mgr));
 
     t0 = now_s();

@@ -940,9 +940,10 @@ static void test_https_certificates(void **state)
 
 /* MaxInternetBandwidth 0 all day (reference §7) on the real engine: a NORMAL job goes to
  * TRANSIENT_ERROR with BG_E_BLOCKED_BY_POLICY (context GENERAL_QUEUE_MANAGER) without asking
- * the server anything, counting no error; a FOREGROUND job alongside transfers. Through the
- * service, the running bgcopyd is stopped first so that this manager starts one with the policy,
- * and stopped again after so the next tests get one without it. */
+ * the server anything, counting no error; a FOREGROUND job alongside transfers. In-process the
+ * manager names a state directory of its own, so it opens a fresh engine with its options; through
+ * the service, the running bgcopyd is stopped first so that this manager starts one with the
+ * policy, and stopped again after so the next tests get one without it. */
 static void test_bandwidth_policy_zero_blocks_background(void **state)
 {
     bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
@@ -951,7 +952,7 @@ static void test_bandwidth_policy_zero_blocks_background(void **state)
     bgcopy_job_progress p;
     struct waiter w;
     uint32_t count = 99;
-    char url[128];
+    char url[128], state_dir[600];
 
     if (!have_python)
         skip();
@@ -961,6 +962,12 @@ static void test_bandwidth_policy_zero_blocks_background(void **state)
     o.http_stall_timeout = 2;
     o.bandwidth_policy = 1;
     o.bandwidth_kbps = 0;
+    if (!fx_service_mode()) {
+        /* a state directory of its own: a fresh engine, which this manager's options set (the
+         * engine of the other tests may outlive their managers for a moment) */
+        snprintf(state_dir, sizeof(state_dir), "%s/policy-state", dir);
+        o.state_dir = state_dir;
+    }
     assert_hr(BGCOPY_S_OK, fx_manager_open(&o, &mgr));
     url_for(url, sizeof(url), port, "big.bin");
     bg = make_job(mgr, &w, url, "blocked.bin", BGCOPY_JOB_PRIORITY_NORMAL);

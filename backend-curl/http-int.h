@@ -104,10 +104,20 @@ bgcopy_hr bgcopy__http_pick_proxy(const char *list, int https, char **out);
 
 /* curl's CURLOPT_NOPROXY list (comma-separated) from a BITS bypass list (entries separated by
  * spaces or ';'; list may be NULL): a leading '*' is dropped ("*.example.com" ->
- * ".example.com", a domain suffix for curl; a lone "*" stays and bypasses every host);
- * "<local>" and entries with a '*' elsewhere have no curl equivalent and are dropped. Returns
- * a malloc'ed string, possibly empty, or NULL when out of memory. */
+ * ".example.com", a domain suffix for curl); a lone "*" entry bypasses every host, so the
+ * result is then just "*" (curl honours "*" only as the whole list); "<local>" and entries
+ * with a '*' elsewhere have no curl equivalent and are dropped. Returns a malloc'ed string,
+ * possibly empty, or NULL when out of memory. */
 char *bgcopy__http_noproxy(const char *list);
+
+/* 1 when host (a URL's host part: a name, an IPv4 address, or an IPv6 address in brackets) is
+ * in the NOPROXY list noproxy (NULL or "" : none), by libcurl's rules: "*" as the whole list
+ * matches every host; a name entry (a leading and a trailing '.' ignored) matches the same
+ * name or any name under it ("example.com" matches "www.example.com", not
+ * "notexample.com"), case-insensitively; an address entry, optionally "/bits" (CIDR), matches
+ * addresses in it. Entries are separated by commas and blanks. Used to tell whether curl sent a
+ * request through the OVERRIDE proxy or straight to the server. */
+int bgcopy__http_bypassed(const char *noproxy, const char *host);
 
 /* ---- CURLcode -> HRESULT (http-error.c) ---------------------------------------------------- */
 
@@ -117,7 +127,8 @@ struct bgcopy__http_failure_info {
     int openssl_codes;      /* ssl_verify_result uses OpenSSL's numbering */
     int chain_checked;      /* the certificate chain was verified (CURLOPT_SSL_VERIFYPEER on);
                                when off, a verification failure can only be the host name */
-    int via_proxy;          /* the request was sent through an explicitly configured proxy */
+    int via_proxy;          /* the request was sent through an explicitly configured proxy
+                               (OVERRIDE, and the host not in the bypass list) */
     long connect_code;      /* CURLINFO_HTTP_CONNECTCODE: the proxy's answer to CONNECT */
     long redirects;         /* CURLINFO_REDIRECT_COUNT: redirects followed */
 };

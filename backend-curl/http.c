@@ -415,7 +415,11 @@ char *bgcopy__http_noproxy(const char *list)
             break;
         if (len == 7 && strncmp(start, "<local>", 7) == 0)
             continue;
-        if (len > 1 && start[0] == '*') {
+        if (len == 1 && start[0] == '*') {
+            memcpy(out, "*", 2); /* every host: curl takes "*" only as the whole list */
+            return out;
+        }
+        if (start[0] == '*') {
             start++;
             len--;
         }
@@ -428,6 +432,108 @@ char *bgcopy__http_noproxy(const char *list)
     }
     out[n] = '\0';
     return out;
+}
+
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* 1 when ip (NUL-terminated) is an address of family af (AF_INET or AF_INET6) in the network
+ * net/bits; bits > the address length never matches, 0 means the whole address. */
+static int ip_in_network(int af, const char *ip, const char *net, unsigned long bits)
+{
+    unsigned char a[16], b[16];
+    size_t len = af == AF_INET ? 4 : 16, i;
+
+    if (bits == 0)
+        bits = len * 8;
+    if (bits > len * 8 || uv_inet_pton(af, ip, a) != 0 || uv_inet_pton(af, net, b) != 0)
+        return 0;
+    for (i = 0; i < len && bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
+        unsigned mask = bits >= 8 ? 0xFFu : (0xFFu << (8 - bits)) & 0xFFu;
+        if ((a[i] ^ b[i]) & mask)
+            return 0;
+    }
+    return 1;
+}
+
+/* NOPROXY list -> does it name host (contract in http-int.h). */
+int bgcopy__http_bypassed(const char *noproxy, const char *host)
+{
+    char name[256], entry[256];
+    unsigned char scratch[16];
+    size_t nlen, i;
+    int af = 0;
+    const char *p = noproxy;
+
+    if (noproxy == NULL || noproxy[0] == '\0' || host == NULL || host[0] == '\0')
+        return 0;
+    if (strcmp(noproxy, "*") == 0)
+        return 1;
+    nlen = strlen(host);
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (end == NULL || (size_t)(end - host - 1) >= sizeof(name))
+            return 0;
+        nlen = (size_t)(end - host - 1);
+        memcpy(name, host + 1, nlen);
+        af = AF_INET6;
+    } else {
+        if (nlen >= sizeof(name))
+            return 0;
+        memcpy(name, host, nlen);
+    }
+    name[nlen] = '\0';
+    if (af == 0 && uv_inet_pton(AF_INET, name, scratch) == 0)
+        af = AF_INET;
+    if (af == 0 && nlen > 0 && name[nlen - 1] == '.')
+        name[--nlen] = '\0';
+    for (i = 0; af == 0 && i < nlen; i++)
+        name[i] = lower(name[i]);
+
+    while (*p) {
+        const char *start;
+        size_t len;
+        while (*p == ',' || *p == ' ' || *p == '\t')
+            p++;
+        start = p;
+        while (*p && *p != ',' && *p != ' ' && *p != '\t')
+            p++;
+        len = (size_t)(p - start);
+        if (len == 0 || len >= sizeof(entry))
+            continue;
+        memcpy(entry, start, len);
+        entry[len] = '\0';
+        if (af != 0) {
+            char *slash = strchr(entry, '/');
+            unsigned long bits = 0;
+            if (slash != NULL) { /* "/0" or junk: 0, the whole address, as curl reads it */
+                *slash = '\0';
+                bits = strtoul(slash + 1, NULL, 10);
+            }
+            if (ip_in_network(af, name, entry, bits))
+                return 1;
+            continue;
+        }
+        {
+            char *e = entry; /* a name: leading and trailing '.' ignored */
+            if (e[len - 1] == '.')
+                e[--len] = '\0';
+            if (len > 0 && e[0] == '.') {
+                e++;
+                len--;
+            }
+            if (len == 0 || len > nlen)
+                continue;
+            for (i = 0; i < len; i++)
+                e[i] = lower(e[i]);
+            if (memcmp(name + (nlen - len), e, len) == 0 &&
+                (len == nlen || name[nlen - len - 1] == '.'))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 /* Fills d from the request and its job. Engine lock held. Errors: E_OUTOFMEMORY,
@@ -694,6 +800,28 @@ static void detach_easy(struct http_transport *t, struct bgcopy__xfer *x)
     x->header_list = NULL;
 }
 
+/* 1 when curl sent x through the OVERRIDE proxy: its host (the last one, after redirects) is
+ * not in the bypass list. I/O thread, easy handle alive. */
+static int sent_via_proxy(const struct bgcopy__xfer *x)
+{
+    char *eff = NULL, *host = NULL;
+    CURLU *u;
+    int via = 1;
+
+    if (x->d.proxy_mode != PROXY_SET)
+        return 0;
+    if (x->d.noproxy == NULL || x->d.noproxy[0] == '\0' ||
+        curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
+        return 1;
+    u = curl_url();
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        via = !bgcopy__http_bypassed(x->d.noproxy, host);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return via;
+}
+
 /* The request ended: curl reported it done with rc, or (fail_hr a failure) it failed outside
  * curl (could not be started, or the multi handle gave up) with fail_hr in fail_ctx. Delivers
  * what is owed to the engine and frees x, unless the engine aborted it: then the queued ABORT
@@ -717,7 +845,7 @@ static void finish(struct http_transport *t, struct bgcopy__xfer *x, CURLcode rc
             long v = 0;
             info.openssl_codes = curl_openssl;
             info.chain_checked = x->d.verify_peer;
-            info.via_proxy = x->d.proxy_mode == PROXY_SET;
+            info.via_proxy = sent_via_proxy(x);
             if (curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &v) == CURLE_OK)
                 info.ssl_verify_result = v;
             if (curl_easy_getinfo(x->easy, CURLINFO_HTTP_CONNECTCODE, &v) == CURLE_OK)

@@ -429,12 +429,27 @@ static void requeue(struct bgcopy__engine *e, struct bgcopy__note *n)
     *pp = n;
 }
 
+/* JobTransferred or JobError (kind) was acknowledged: no longer owed - in the store too (lock
+ * held), or the next open would deliver it again. A job that reached a final state meanwhile
+ * has left the store. */
+static void settle(struct emu_job *job, int kind)
+{
+    if (kind == BGCOPY__NOTE_JOB_TRANSFERRED)
+        job->owed_transferred = 0;
+    else
+        job->owed_error = 0;
+    if (!bgcopy__job_state_is_final(job->state))
+        (void)bgcopy__store_save(job);
+}
+
 /* Runs the job's notification command line for note n (lock held on entry
  * and exit; released while the program runs). Exit status 0 settles the
  * notification; a non-zero status or a failed launch runs it again after
  * the job's MinimumRetryDelay while the job is still in the announced
  * state (reference §5.4). The program is started without a shell, argv
- * split from the parameters as Windows splits a command line. */
+ * split from the parameters as Windows splits a command line, with the
+ * owner's environment (bgcopy__sys_run_as: HOME, USER, LOGNAME, SHELL of the
+ * owner's account; only those and PATH when acting as the owner). */
 static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
 {
     struct emu_job *job = n->job;
@@ -467,7 +482,7 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
             bgcopy__act act;
             hr = bgcopy__sys_act_begin(owner, 1, &act);
             if (BGCOPY_SUCCEEDED(hr))
-                hr = bgcopy__sys_run(program, argv ? argv : single, &code);
+                hr = bgcopy__sys_run_as(program, argv ? argv : single, owner, act.active, &code);
             bgcopy__sys_act_end(&act);
         }
     }
@@ -480,10 +495,7 @@ static void run_cmdline(struct bgcopy__engine *e, struct bgcopy__note *n)
     job->notifying &= ~(1u << n->kind);
     n->attempts++;
     if (BGCOPY_SUCCEEDED(hr) && code == 0) {
-        if (n->kind == BGCOPY__NOTE_JOB_TRANSFERRED)
-            job->owed_transferred = 0;
-        else
-            job->owed_error = 0;
+        settle(job, n->kind);
         free(n);
     } else if (still_valid(n)) {
         n->cmdline_only = 1;
@@ -583,10 +595,8 @@ size_t bgcopy__notify_dispatch(struct bgcopy__engine *e)
             }
             requeue(e, n);
         } else {
-            if (hr == BGCOPY_S_OK && n->kind == BGCOPY__NOTE_JOB_TRANSFERRED)
-                job->owed_transferred = 0;
-            if (hr == BGCOPY_S_OK && n->kind == BGCOPY__NOTE_JOB_ERROR)
-                job->owed_error = 0;
+            if (hr == BGCOPY_S_OK && urgent_job_kind(n->kind))
+                settle(job, n->kind);
             free(n);
         }
         bgcopy__job_internal_unref(job);

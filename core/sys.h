@@ -117,6 +117,27 @@ void bgcopy__sys_act_end(bgcopy__act *act);
  * nothing is run then. Blocks the calling thread until the program ends. */
 bgcopy_hr bgcopy__sys_run(const char *program, char *const argv[], int *exit_code);
 
+/* bgcopy__sys_run for a notification program of a job owned by `owner` (reference §5.4:
+ * BITS starts it with CreateProcessAsUser in the owner's context), with the environment
+ * bgcopy__sys_owner_environ(owner, fresh) gives; fresh is set when the calling thread acts as
+ * another user (a system-wide service: bgcopy__sys_act_begin made act->active). Windows keeps
+ * the process's environment there (its engine runs in the owner's own process). Errors: those
+ * of bgcopy__sys_run, E_INVALIDARG (owner NULL), E_OUTOFMEMORY. */
+bgcopy_hr bgcopy__sys_run_as(const char *program, char *const argv[], const char *owner, int fresh,
+                             int *exit_code);
+
+/* The environment of a notification program of owner (POSIX): HOME from the owner's account
+ * ("/" without one: "uid:<n>" owners, unknown names), USER and LOGNAME the owner's name,
+ * SHELL its login shell (/bin/sh without one), PATH the calling process's when fresh is 0 and
+ * it has one, else /usr/local/bin:/usr/bin:/bin. With fresh 0 every other variable of the
+ * calling process follows; with fresh set nothing else (the service's own variables are not
+ * the owner's). *out receives a NULL-terminated array, freed with bgcopy__sys_environ_free
+ * (which frees the five entries made here; the others are borrowed from the process's
+ * environment, so it must not change until then). Errors: E_INVALIDARG (owner NULL),
+ * E_OUTOFMEMORY; E_NOTIMPL on Windows. */
+bgcopy_hr bgcopy__sys_owner_environ(const char *owner, int fresh, char ***out);
+void bgcopy__sys_environ_free(char **env);
+
 /* ---- files -------------------------------------------------------------------
  * Paths are UTF-8. A file handle is an opaque non-negative integer. */
 
@@ -138,7 +159,8 @@ bgcopy_hr bgcopy__fs_stat(const char *path, bgcopy__stat *st);
 bgcopy_hr bgcopy__fs_dir_writable(const char *dir);
 
 /* Creates path exclusively (fails with HRESULT_FROM_WIN32(ERROR_FILE_EXISTS)
- * if it exists), mode 0600, opened read-write. */
+ * if it exists, HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) if its directory does
+ * not), mode 0600, opened read-write. */
 bgcopy_hr bgcopy__fs_create_excl(const char *path, int *fd);
 /* Opens an existing file read-write (write = 1) or read-only. */
 bgcopy_hr bgcopy__fs_open(const char *path, int write, int *fd);

@@ -148,9 +148,12 @@ static void fail_hr(struct emu_job *job, struct emu_file *file, bgcopy_hr hr,
     fail(job, file, hr, ctx, bgcopy__hr_is_transient(hr));
 }
 
+/* An HTTP status that ends the attempt. 407 is a proxy's answer, not the file's: context
+ * GENERAL_TRANSPORT, as for a proxy refusing CONNECT (backend-curl/http-error.c). */
 static void fail_status(struct emu_job *job, struct emu_file *file, int status)
 {
-    fail(job, file, BGCOPY_E_HTTP_ERROR(status), BGCOPY_ERROR_CONTEXT_REMOTE_FILE,
+    fail(job, file, BGCOPY_E_HTTP_ERROR(status),
+         status == 407 ? BGCOPY_ERROR_CONTEXT_GENERAL_TRANSPORT : BGCOPY_ERROR_CONTEXT_REMOTE_FILE,
          bgcopy__http_status_is_transient(status));
 }
 

@@ -6,7 +6,9 @@
  *   0 request head: ts_find_head_end, ts_request_line_plausible, ts_parse_request;
  *   1 Range value against a size read from the next 8 bytes;
  *   2 percent decoding;   3 base64 decoding;   4 fault rules (decoded or literal) and matching;
- *   5 IMF-fixdate formatting of a 64-bit time.
+ *   5 IMF-fixdate formatting of a 64-bit time;
+ *   6 Digest authentication (digest.c): NUL-separated user, password, method, uri, cnonce, then
+ *     a raw Authorization value.
  * Checks (abort() on violation):
  *   - a head ts_parse_request accepts was judged plausible, ends where ts_find_head_end says,
  *     has a token method, a target that is a substring of the head, a decoded path starting
@@ -19,7 +21,10 @@
  *   - a refused fault rule leaves an error message and the rule count unchanged; an accepted
  *     one adds exactly one rule (none when it holds no key); formatting and matching work on
  *     whatever was accepted, and only keys some rule set are active;
- *   - dates are 29 characters of the form "Www, DD Mmm YYYY HH:MM:SS GMT".
+ *   - dates are 29 characters of the form "Www, DD Mmm YYYY HH:MM:SS GMT";
+ *   - a Digest answer computed here from RFC 7616's formula (with MD5 from ts_md5_hex) is
+ *     accepted, and refused once its response digit, user name or method changes; a raw value
+ *     is checked without crashing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,13 +213,90 @@ static void fuzz_date(const uint8_t *data, size_t size)
              out[22] == ':' && out[25] == ' ' && strcmp(out + 26, "GMT") == 0);
 }
 
+/* The next NUL-terminated field of [*p, end) with every character outside [A-Za-z0-9._~/-]
+ * dropped, or fallback when nothing is left. Advances *p past the field. */
+static char *field(const uint8_t **p, const uint8_t *end, const char *fallback)
+{
+    char *out = malloc((size_t)(end - *p) + strlen(fallback) + 1);
+    size_t n = 0;
+
+    FZ_CHECK(out != NULL);
+    for (; *p < end && **p != 0; (*p)++)
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~/-", **p) !=
+            NULL)
+            out[n++] = (char)**p;
+    if (*p < end)
+        (*p)++;
+    out[n] = '\0';
+    if (n == 0)
+        strcpy(out, fallback);
+    return out;
+}
+
+/* MD5 hex of the parts joined by ':'. */
+static void md5_colons(char out[33], const char *const *parts, size_t n)
+{
+    struct ts_buf b = {0};
+    size_t i;
+    for (i = 0; i < n; i++)
+        ts_buf_printf(&b, "%s%s", i ? ":" : "", parts[i]);
+    ts_md5_hex(b.p ? b.p : "", b.len, out);
+    ts_buf_free(&b);
+}
+
+static void fuzz_digest(const uint8_t *data, size_t size)
+{
+    static const char realm[] = "bgcopy", nonce[] = "0123456789abcdef", nc[] = "00000001";
+    const uint8_t *p = data, *end = data + size;
+    char *user = field(&p, end, "u"), *pass = field(&p, end, "p"), *method = field(&p, end, "GET");
+    char *uri = field(&p, end, "/"), *cnonce = field(&p, end, "c"), *raw, *userpass, *tail;
+    char ha1[33], ha2[33], resp[33];
+    struct ts_buf hdr = {0};
+    const char *a1[3] = {user, realm, pass}, *a2[2] = {method, uri};
+    const char *kd[6] = {ha1, nonce, nc, cnonce, "auth", ha2};
+
+    if (uri[0] != '/')
+        uri[0] = '/';
+    raw = fz_cstr(p, (size_t)(end - p));
+    userpass = malloc(strlen(user) + strlen(pass) + 2);
+    FZ_CHECK(userpass != NULL);
+    sprintf(userpass, "%s:%s", user, pass);
+    md5_colons(ha1, a1, 3);
+    md5_colons(ha2, a2, 2);
+    md5_colons(resp, kd, 6);
+    ts_buf_printf(&hdr,
+                  "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", uri=\"%s\", "
+                  "qop=auth, nc=%s, cnonce=\"%s\", response=\"%s\", algorithm=MD5",
+                  user, realm, nonce, uri, nc, cnonce, resp);
+    FZ_CHECK(ts_digest_ok(hdr.p, userpass, realm, nonce, method, uri));
+    /* A wrong method changes HA2; a wrong digit the response. */
+    FZ_CHECK(!ts_digest_ok(hdr.p, userpass, realm, nonce, "BREW", uri));
+    tail = strstr(hdr.p, "response=\"") + 10;
+    *tail = *tail == '0' ? '1' : '0';
+    FZ_CHECK(!ts_digest_ok(hdr.p, userpass, realm, nonce, method, uri));
+    *tail = resp[0];
+    FZ_CHECK(ts_digest_ok(hdr.p, userpass, realm, nonce, method, uri));
+    userpass[0] = userpass[0] == 'x' ? 'y' : 'x';
+    FZ_CHECK(!ts_digest_ok(hdr.p, userpass, realm, nonce, method, uri));
+    (void)ts_digest_ok(raw, "u:p", realm, nonce, "GET", "/x");
+
+    ts_buf_free(&hdr);
+    free(userpass);
+    free(raw);
+    free(user);
+    free(pass);
+    free(method);
+    free(uri);
+    free(cnonce);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text;
 
     if (size == 0)
         return 0;
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 0:
         fuzz_head((const char *)data + 1, size - 1);
         break;
@@ -232,8 +314,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 4:
         fuzz_faults(data + 1, size - 1);
         break;
-    default:
+    case 5:
         fuzz_date(data + 1, size - 1);
+        break;
+    default:
+        fuzz_digest(data + 1, size - 1);
         break;
     }
     return 0;

@@ -14,7 +14,7 @@
 set -eu
 
 # Append new needs here (one list for the whole project).
-PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3 curl nginx-light"
+PACKAGES="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev libsqlite3-dev libcmocka-dev clang-format python3 curl nginx-light openssl"
 # Only for `make docs` (the API reference); not needed to build or test.
 DOCS_PACKAGES="doxygen"
 if [ "${1:-}" = docs ]; then

@@ -185,6 +185,7 @@ struct conn {
     struct reg *regs;
     uint64_t next_cookie;
     struct event *evq, *evq_tail;
+    int evq_len; /* events queued and not yet taken by a worker */
     int workers, idle_workers;
     int free_on_exit;    /* set by a worker that dropped the last reference */
     int finish_deferred; /* the application's last release ran on this worker */
@@ -542,7 +543,11 @@ static void mark_broken(struct conn *c, uint64_t gen)
 
 static void *worker_main(void *arg);
 
-/* Queues an event for the dispatch workers, starting one when none is idle. Lock held. */
+/* Queues an event for the dispatch workers, starting one unless an idle worker is left for it.
+ * Each idle worker takes one queued event, so a worker is started whenever the queue holds more
+ * events than there are idle workers: counting idle workers alone would let two events queued
+ * before a signalled worker wakes share that one worker, and a callback that blocks would then
+ * hold back the other (fewer callbacks in flight than the engine allows). Lock held. */
 static void queue_event(struct conn *c, struct event *ev)
 {
     pthread_t t;
@@ -554,7 +559,8 @@ static void queue_event(struct conn *c, struct event *ev)
         c->evq = ev;
     }
     c->evq_tail = ev;
-    if (c->idle_workers > 0 || c->workers >= MAX_WORKERS) {
+    c->evq_len++;
+    if (c->evq_len <= c->idle_workers || c->workers >= MAX_WORKERS) {
         pthread_cond_signal(&c->evcond);
         return;
     }
@@ -957,6 +963,7 @@ static void *worker_main(void *arg)
             break;
         }
         c->evq = ev->next;
+        c->evq_len--;
         if (c->evq == NULL) {
             c->evq_tail = NULL;
         }

@@ -6,8 +6,8 @@
  * or SIGINT, when it closes the listener and every connection and exits 0. The connections are
  * in tools/testserver/conn.c; docs/testserver.md is the manual.
  *
- * Exit status: 0 after a signal (and for --help), 1 for a startup error (bad option, root not
- * a directory, port in use).
+ * Exit status: 0 after a signal (and for --help and --md5), 1 for a startup error (bad option, root
+ * not a directory, port in use).
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +24,7 @@ static const char usage[] =
     "  --port N      listen on 127.0.0.1:N (default 0: a free port)\n"
     "  --root DIR    serve the files under DIR (GET/HEAD /<path>)\n"
     "  --log         log every request to stderr\n"
+    "  --md5 TEXT    print the MD5 of TEXT (hex) and exit (a self-check)\n"
     "\n"
     "Always available: /gen/<size>[?seed=N] (byte i = (i*131 + seed*7 + 7) & 0xFF),\n"
     "/zero/<size>; sizes up to 2^40, optional k/m/g/t suffix (binary).\n"
@@ -32,7 +33,9 @@ static const char usage[] =
     "Fault flags (one rule applying to every request; --key=value or --key value):\n"
     "  --ignore-ranges --no-content-length --bad-range --lm-bump   (booleans)\n"
     "  --status S --reset-after N --stall-after N --lm SECONDS --redirect URL\n"
-    "  --redirect-status S --auth USER:PASS --rate BYTES_PER_S --overlong N\n"
+    "  --redirect-status S --auth USER:PASS --auth-scheme basic|digest\n"
+    "  --proxy-auth USER:PASS --proxy-auth-scheme basic|digest --size N\n"
+    "  --rate BYTES_PER_S --overlong N\n"
     "  scope: --count N --path PREFIX --method M\n"
     "See docs/testserver.md.\n";
 
@@ -61,7 +64,8 @@ static void on_connection(uv_stream_t *server, int status)
     ts_conn_accept(&srv);
 }
 
-/* Parses argv. Returns 0, or 1 after printing an error (or the usage for --help: *help). */
+/* Parses argv. Returns 0, or 1 after printing an error. --help (the usage) and --md5 (a digest)
+ * print their answer and set *help: nothing is served then. */
 static int parse_args(int argc, char **argv, int *port, const char **root, bool *help)
 {
     struct ts_buf faults = {0}, err = {0};
@@ -92,6 +96,19 @@ static int parse_args(int argc, char **argv, int *port, const char **root, bool 
         if (strcmp(name, "log") == 0 && !eq) {
             srv.log_stderr = true;
             continue;
+        }
+        if (strcmp(name, "md5") == 0) {
+            char hex[33];
+            const char *text = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!text) {
+                fprintf(stderr, "bgcopy-testserver: option '%s' needs a value\n", a);
+                goto out;
+            }
+            ts_md5_hex(text, strlen(text), hex);
+            printf("%s\n", hex);
+            *help = true; /* done: exit 0 without serving */
+            rc = 0;
+            goto out;
         }
         int kind = ts_faults_key_kind(name);
         bool known = kind >= 0 || strcmp(name, "port") == 0 || strcmp(name, "root") == 0;
@@ -165,6 +182,13 @@ int main(int argc, char **argv)
 
     srv.loop = uv_default_loop();
     srv.start_ms = uv_now(srv.loop);
+    {
+        /* the Digest nonce: unpredictable enough for a test server, fixed for its lifetime */
+        char seed[64];
+        int n = snprintf(seed, sizeof(seed), "%llu:%d:%p", (unsigned long long)uv_hrtime(),
+                         (int)uv_os_getpid(), (void *)&srv);
+        ts_md5_hex(seed, (size_t)n, srv.nonce);
+    }
     uv_tcp_init(srv.loop, &srv.listener);
     uv_ip4_addr("127.0.0.1", port, &addr);
     if ((err = uv_tcp_bind(&srv.listener, (const struct sockaddr *)&addr, 0)) != 0 ||

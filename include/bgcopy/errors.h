@@ -374,6 +374,15 @@ typedef int32_t bgcopy_hr;
     X(E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK,                                                 \
       "BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK", 0x80200076u,                               \
       "The application's server certificate callback rejected the certificate.")                   \
+    /* Legacy QMgr (BITS 1.0 group API) codes, reference 4.2 (never returned by bgcopy). */        \
+    X(E_QM_INVALID_STATE, "QM_E_INVALID_STATE", 0x81001001u,                                       \
+      "The legacy QMgr group is in a state that does not allow the operation.")                    \
+    X(E_QM_SERVICE_UNAVAILABLE, "QM_E_SERVICE_UNAVAILABLE", 0x81001002u,                           \
+      "The legacy QMgr service is not available.")                                                 \
+    X(E_QM_DOWNLOADER_UNAVAILABLE, "QM_E_DOWNLOADER_UNAVAILABLE", 0x81001003u,                     \
+      "The legacy QMgr downloader is not available.")                                              \
+    X(E_QM_ITEM_NOT_FOUND, "QM_E_ITEM_NOT_FOUND", 0x81001004u,                                     \
+      "The legacy QMgr item was not found.")                                                       \
     /* HTTP status HRESULTs (facility 0x19, 0x80190000 + status), reference 4.3. */                \
     X(E_HTTP_ERROR_100, "BG_E_HTTP_ERROR_100", 0x80190064u,                                        \
       "The server returned HTTP status 100 (Continue): the server sent an interim response "       \
@@ -498,6 +507,32 @@ typedef int32_t bgcopy_hr;
     X(E_HTTP_ERROR_505, "BG_E_HTTP_ERROR_505", 0x801901F9u,                                        \
       "The server returned HTTP status 505 (HTTP Version Not Supported): the server does not "     \
       "support the HTTP version of the request.")                                                  \
+    /* Event-log message IDs of bitsmsg.h, reference 4.2 (never returned by bgcopy). */            \
+    X(E_MC_JOB_CANCELLED, "BITS_MC_JOB_CANCELLED", 0x80194000u,                                    \
+      "Event: a user cancelled the job.")                                                          \
+    X(E_MC_FILE_DELETION_FAILED, "BITS_MC_FILE_DELETION_FAILED", 0x80194001u,                      \
+      "Event: a temporary file of the cancelled or completed job could not be deleted.")           \
+    X(E_MC_FILE_DELETION_FAILED_MORE, "BITS_MC_FILE_DELETION_FAILED_MORE", 0x80194002u,            \
+      "Event: more temporary files of the job could not be deleted.")                              \
+    X(E_MC_JOB_PROPERTY_CHANGE, "BITS_MC_JOB_PROPERTY_CHANGE", 0x80194003u,                        \
+      "Event: an administrator changed a property of the job.")                                    \
+    X(E_MC_JOB_TAKE_OWNERSHIP, "BITS_MC_JOB_TAKE_OWNERSHIP", 0x80194004u,                          \
+      "Event: an administrator took ownership of the job.")                                        \
+    X(E_MC_JOB_SCAVENGED, "BITS_MC_JOB_SCAVENGED", 0x80194005u,                                    \
+      "Event: the job was cancelled after being inactive for the inactivity timeout.")             \
+    X(E_MC_JOB_NOTIFICATION_FAILURE, "BITS_MC_JOB_NOTIFICATION_FAILURE", 0x80194006u,              \
+      "Event: the job's notification failed; it will be tried again later.")                       \
+    X(E_MC_STATE_FILE_CORRUPT, "BITS_MC_STATE_FILE_CORRUPT", 0x80194007u,                          \
+      "Event: the job list was corrupt and has been cleared.")                                     \
+    X(E_MC_FAILED_TO_START, "BITS_MC_FAILED_TO_START", 0x80194008u,                                \
+      "Event: the service failed to start.")                                                       \
+    X(E_MC_FATAL_IGD_ERROR, "BITS_MC_FATAL_IGD_ERROR", 0x80194009u,                                \
+      "Event: a fatal error from the Internet gateway device; bandwidth is no longer measured "    \
+      "there.")                                                                                    \
+    X(E_MC_PEERCACHING_PORT, "BITS_MC_PEERCACHING_PORT", 0x8019400Au,                              \
+      "Event: the peer-caching port is blocked by the firewall.")                                  \
+    X(E_MC_WSD_PORT, "BITS_MC_WSD_PORT", 0x8019400Bu,                                              \
+      "Event: the Web Services for Devices port is blocked by the firewall.")                      \
     /* end of BGCOPY_HR_TABLE */
 
 /* BEGIN GENERATED CONSTANTS: written by tools/gen-errors.py from BGCOPY_HR_TABLE. */
@@ -856,6 +891,14 @@ typedef int32_t bgcopy_hr;
 /** BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK: The application's server certificate callback
  * rejected the certificate. */
 #define BGCOPY_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK ((bgcopy_hr)0x80200076u)
+/** QM_E_INVALID_STATE: The legacy QMgr group is in a state that does not allow the operation. */
+#define BGCOPY_E_QM_INVALID_STATE ((bgcopy_hr)0x81001001u)
+/** QM_E_SERVICE_UNAVAILABLE: The legacy QMgr service is not available. */
+#define BGCOPY_E_QM_SERVICE_UNAVAILABLE ((bgcopy_hr)0x81001002u)
+/** QM_E_DOWNLOADER_UNAVAILABLE: The legacy QMgr downloader is not available. */
+#define BGCOPY_E_QM_DOWNLOADER_UNAVAILABLE ((bgcopy_hr)0x81001003u)
+/** QM_E_ITEM_NOT_FOUND: The legacy QMgr item was not found. */
+#define BGCOPY_E_QM_ITEM_NOT_FOUND ((bgcopy_hr)0x81001004u)
 /** BG_E_HTTP_ERROR_100: The server returned HTTP status 100 (Continue): the server sent an
  * interim response where a final one was expected. */
 #define BGCOPY_E_HTTP_ERROR_100 ((bgcopy_hr)0x80190064u)
@@ -979,6 +1022,35 @@ typedef int32_t bgcopy_hr;
 /** BG_E_HTTP_ERROR_505: The server returned HTTP status 505 (HTTP Version Not Supported): the
  * server does not support the HTTP version of the request. */
 #define BGCOPY_E_HTTP_ERROR_505 ((bgcopy_hr)0x801901F9u)
+/** BITS_MC_JOB_CANCELLED: Event: a user cancelled the job. */
+#define BGCOPY_E_MC_JOB_CANCELLED ((bgcopy_hr)0x80194000u)
+/** BITS_MC_FILE_DELETION_FAILED: Event: a temporary file of the cancelled or completed job could
+ * not be deleted. */
+#define BGCOPY_E_MC_FILE_DELETION_FAILED ((bgcopy_hr)0x80194001u)
+/** BITS_MC_FILE_DELETION_FAILED_MORE: Event: more temporary files of the job could not be
+ * deleted. */
+#define BGCOPY_E_MC_FILE_DELETION_FAILED_MORE ((bgcopy_hr)0x80194002u)
+/** BITS_MC_JOB_PROPERTY_CHANGE: Event: an administrator changed a property of the job. */
+#define BGCOPY_E_MC_JOB_PROPERTY_CHANGE ((bgcopy_hr)0x80194003u)
+/** BITS_MC_JOB_TAKE_OWNERSHIP: Event: an administrator took ownership of the job. */
+#define BGCOPY_E_MC_JOB_TAKE_OWNERSHIP ((bgcopy_hr)0x80194004u)
+/** BITS_MC_JOB_SCAVENGED: Event: the job was cancelled after being inactive for the inactivity
+ * timeout. */
+#define BGCOPY_E_MC_JOB_SCAVENGED ((bgcopy_hr)0x80194005u)
+/** BITS_MC_JOB_NOTIFICATION_FAILURE: Event: the job's notification failed; it will be tried
+ * again later. */
+#define BGCOPY_E_MC_JOB_NOTIFICATION_FAILURE ((bgcopy_hr)0x80194006u)
+/** BITS_MC_STATE_FILE_CORRUPT: Event: the job list was corrupt and has been cleared. */
+#define BGCOPY_E_MC_STATE_FILE_CORRUPT ((bgcopy_hr)0x80194007u)
+/** BITS_MC_FAILED_TO_START: Event: the service failed to start. */
+#define BGCOPY_E_MC_FAILED_TO_START ((bgcopy_hr)0x80194008u)
+/** BITS_MC_FATAL_IGD_ERROR: Event: a fatal error from the Internet gateway device; bandwidth is
+ * no longer measured there. */
+#define BGCOPY_E_MC_FATAL_IGD_ERROR ((bgcopy_hr)0x80194009u)
+/** BITS_MC_PEERCACHING_PORT: Event: the peer-caching port is blocked by the firewall. */
+#define BGCOPY_E_MC_PEERCACHING_PORT ((bgcopy_hr)0x8019400Au)
+/** BITS_MC_WSD_PORT: Event: the Web Services for Devices port is blocked by the firewall. */
+#define BGCOPY_E_MC_WSD_PORT ((bgcopy_hr)0x8019400Bu)
 /* END GENERATED CONSTANTS */
 
 /** Both spellings exist: BG_E_SERVER_EXECUTE_ENABLE in the SDK header, BG_E_SERVER_EXECUTE_ENABLED

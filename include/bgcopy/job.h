@@ -405,7 +405,10 @@ BGCOPY_EXTERN bgcopy_hr bgcopy_job_get_property(bgcopy_job *job, bgcopy_job_prop
  * notify_retry_interval) until they return S_OK. user is the pointer given at
  * registration. */
 typedef struct bgcopy_callbacks {
-    size_t size; /**< sizeof(bgcopy_callbacks), set by the INIT macro */
+    /** sizeof(bgcopy_callbacks), set by the INIT macro. A smaller size (an older, shorter
+     * struct) is accepted down to the end of job_transferred: the members beyond it count as
+     * NULL. */
+    size_t size;
     /** JobTransferred: the job reached TRANSFERRED (BGCOPY_NOTIFY_JOB_TRANSFERRED). */
     bgcopy_hr (*job_transferred)(bgcopy_job *job, void *user);
     /** JobError: the job reached ERROR (BGCOPY_NOTIFY_JOB_ERROR); err describes
@@ -419,7 +422,9 @@ typedef struct bgcopy_callbacks {
      * (BGCOPY_NOTIFY_FILE_TRANSFERRED). */
     bgcopy_hr (*file_transferred)(bgcopy_job *job, bgcopy_file *file, void *user);
     /** FileRangesTransferred (Callback3): ranges of a file arrived
-     * (BGCOPY_NOTIFY_FILE_RANGES_TRANSFERRED); ranges is borrowed. */
+     * (BGCOPY_NOTIFY_FILE_RANGES_TRANSFERRED); ranges is borrowed. BITS calls it only for
+     * jobs in on-demand mode, which the emulated engine does not provide: never called
+     * there. */
     bgcopy_hr (*file_ranges_transferred)(bgcopy_job *job, bgcopy_file *file, uint32_t count,
                                          const bgcopy_file_range *ranges, void *user);
 } bgcopy_callbacks;
@@ -437,7 +442,8 @@ typedef struct bgcopy_callbacks {
  * @param job the job.
  * @param callbacks the callbacks (size set), or NULL.
  * @param user passed back to every callback; not dereferenced.
- * @return BGCOPY_S_OK, E_INVALIDARG (NULL job, callbacks->size too small) or
+ * @return BGCOPY_S_OK, E_INVALIDARG (NULL job, callbacks->size below the end of
+ *         job_transferred or above 4096; the previous registration stays) or
  *         BG_E_INVALID_STATE (final state). */
 BGCOPY_EXTERN bgcopy_hr bgcopy_job_set_notify_callbacks(bgcopy_job *job,
                                                         const bgcopy_callbacks *callbacks,

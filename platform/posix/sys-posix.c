@@ -399,7 +399,8 @@ static bgcopy_hr spawn_hr(int err)
  * The child gets an empty signal mask and default dispositions for every signal, so neither
  * the blocked signals of the calling thread (an engine thread) nor an application's SIG_IGN
  * (SIGPIPE, typically) leak into it. */
-bgcopy_hr bgcopy__sys_run(const char *program, char *const argv[], int *exit_code)
+static bgcopy_hr run_with(const char *program, char *const argv[], char *const envp[],
+                          int *exit_code)
 {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
@@ -445,7 +446,7 @@ bgcopy_hr bgcopy__sys_run(const char *program, char *const argv[], int *exit_cod
         err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     }
     if (err == 0) {
-        err = posix_spawn(&pid, program, &actions, &attr, argv, SYS_ENVIRON);
+        err = posix_spawn(&pid, program, &actions, &attr, argv, envp);
     }
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
@@ -467,6 +468,124 @@ bgcopy_hr bgcopy__sys_run(const char *program, char *const argv[], int *exit_cod
         *exit_code = 128; /* not reachable without WUNTRACED */
     }
     return BGCOPY_S_OK;
+}
+
+bgcopy_hr bgcopy__sys_run(const char *program, char *const argv[], int *exit_code)
+{
+    return run_with(program, argv, SYS_ENVIRON, exit_code);
+}
+
+/* The login default of PATH (what login(1) and su -l give an ordinary user). */
+#define SYS_OWNER_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* Whether environment entry e sets the variable the owner's environment defines itself. */
+static int owner_defined(const char *e)
+{
+    static const char *const names[] = {"HOME=", "LOGNAME=", "PATH=", "SHELL=", "USER="};
+    size_t i;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strncmp(e, names[i], strlen(names[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A malloc'ed "name=value". */
+static char *env_entry(const char *name, const char *value)
+{
+    size_t n = strlen(name) + strlen(value) + 2;
+    char *e = malloc(n);
+    if (e != NULL) {
+        snprintf(e, n, "%s=%s", name, value);
+    }
+    return e;
+}
+
+bgcopy_hr bgcopy__sys_owner_environ(const char *owner, int fresh, char ***out)
+{
+    struct passwd pw, *found = NULL;
+    char buf[4096], **env, **own = SYS_ENVIRON;
+    const char *home = "/", *shell = "/bin/sh", *path = SYS_OWNER_PATH;
+    size_t n = 0, i, k = 0;
+
+    *out = NULL;
+    if (owner == NULL) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    /* "uid:<n>" names an account-less uid: no entry, the defaults above. */
+    if (strncmp(owner, "uid:", 4) != 0 && getpwnam_r(owner, &pw, buf, sizeof(buf), &found) == 0 &&
+        found != NULL) {
+        if (found->pw_dir != NULL && found->pw_dir[0] != '\0') {
+            home = found->pw_dir;
+        }
+        if (found->pw_shell != NULL && found->pw_shell[0] != '\0') {
+            shell = found->pw_shell;
+        }
+    }
+    if (!fresh && own != NULL) {
+        for (i = 0; own[i] != NULL; i++) {
+            if (strncmp(own[i], "PATH=", 5) == 0 && own[i][5] != '\0') {
+                path = own[i] + 5; /* an ordinary process keeps its search path */
+            }
+            n++;
+        }
+    }
+    env = calloc(n + 6, sizeof(*env));
+    if (env == NULL) {
+        return BGCOPY_E_OUTOFMEMORY;
+    }
+    env[k++] = env_entry("HOME", home);
+    env[k++] = env_entry("LOGNAME", owner);
+    env[k++] = env_entry("PATH", path);
+    env[k++] = env_entry("SHELL", shell);
+    env[k++] = env_entry("USER", owner);
+    for (i = 0; i < 5; i++) {
+        if (env[i] == NULL) {
+            bgcopy__sys_environ_free(env);
+            return BGCOPY_E_OUTOFMEMORY;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (!owner_defined(own[i])) {
+            env[k++] = own[i]; /* borrowed: bgcopy__sys_environ_free frees only the first five */
+        }
+    }
+    env[k] = NULL;
+    *out = env;
+    return BGCOPY_S_OK;
+}
+
+void bgcopy__sys_environ_free(char **env)
+{
+    size_t i;
+    if (env == NULL) {
+        return;
+    }
+    for (i = 0; i < 5; i++) {
+        free(env[i]);
+    }
+    free(env);
+}
+
+bgcopy_hr bgcopy__sys_run_as(const char *program, char *const argv[], const char *owner, int fresh,
+                             int *exit_code)
+{
+    char **env = NULL;
+    bgcopy_hr hr;
+
+    if (exit_code != NULL) {
+        *exit_code = 0;
+    }
+    if (owner == NULL) {
+        return BGCOPY_E_INVALIDARG;
+    }
+    hr = bgcopy__sys_owner_environ(owner, fresh, &env);
+    if (BGCOPY_SUCCEEDED(hr)) {
+        hr = run_with(program, argv, env, exit_code);
+    }
+    bgcopy__sys_environ_free(env);
+    return hr;
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -532,7 +651,9 @@ static bgcopy_hr open_fd(const char *path, int flags, mode_t mode, int *fd)
 
 bgcopy_hr bgcopy__fs_create_excl(const char *path, int *fd)
 {
-    return open_fd(path, O_CREAT | O_EXCL | O_RDWR, 0600, fd);
+    bgcopy_hr hr = open_fd(path, O_CREAT | O_EXCL | O_RDWR, 0600, fd);
+    /* With O_CREAT, ENOENT means a missing directory: CreateFile says ERROR_PATH_NOT_FOUND. */
+    return hr == BGCOPY_E_WIN32_FILE_NOT_FOUND ? BGCOPY_E_WIN32_PATH_NOT_FOUND : hr;
 }
 
 /* A directory is refused with E_ACCESSDENIED (as CreateFile refuses one) even read-only, where

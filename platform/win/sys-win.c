@@ -527,6 +527,34 @@ out:
     return hr;
 }
 
+/* The engine on Windows runs in the owner's own process: the program gets this process's
+ * environment, as bgcopy__sys_run gives it. */
+bgcopy_hr bgcopy__sys_run_as(const char *program, char *const argv[], const char *owner, int fresh,
+                             int *exit_code)
+{
+    (void)fresh;
+    if (owner == NULL) {
+        if (exit_code != NULL) {
+            *exit_code = 0;
+        }
+        return BGCOPY_E_INVALIDARG;
+    }
+    return bgcopy__sys_run(program, argv, exit_code);
+}
+
+bgcopy_hr bgcopy__sys_owner_environ(const char *owner, int fresh, char ***out)
+{
+    (void)owner;
+    (void)fresh;
+    *out = NULL;
+    return BGCOPY_E_NOTIMPL;
+}
+
+void bgcopy__sys_environ_free(char **env)
+{
+    (void)env;
+}
+
 /* ---- files ------------------------------------------------------------------ */
 
 static HANDLE fd_handle(int fd)

@@ -6,14 +6,18 @@
  * per-test teardown, which cmocka runs even when the test failed:
  *   - bgcopy-testserver (tools/): every fault the issue lists (ignored ranges, missing
  *     Content-Length, 4xx/5xx, reset and stall after N bytes, wrong Content-Range, changing
- *     Last-Modified, redirects, basic auth, throttling, overlong bodies). Its request log
- *     (GET /_log) pins the request pattern: HEAD first, then Range: bytes=<checkpoint>-<last>.
+ *     Last-Modified or size, redirects, Basic and Digest auth, throttling, overlong bodies).
+ *     Its request log (GET /_log) pins the request pattern: HEAD first, then
+ *     Range: bytes=<checkpoint>-<last>. It also plays the forward proxy of the job's proxy
+ *     settings (it serves absolute-form requests and logs their target as sent, and asks for
+ *     proxy credentials with 407); the environment-proxy test starts a second one as the origin.
  *   - nginx (Debian nginx-light), an independent range-correct server: a 64 MiB file, and
  *     `max_ranges 0` for a server without range support. An access log with $http_range shows
  *     the ranged GETs.
- *   - python3: `-m http.server` (no range support at all), and a tiny http.server subclass that
+ *   - python3: `-m http.server` (no range support at all), a tiny http.server subclass that
  *     records one request header per request (the custom-headers test: the testserver does not
- *     log headers).
+ *     log headers), and an HTTPS server (ssl module, a self-signed certificate made by the
+ *     openssl tool) that redirects to the testserver over plain HTTP.
  * Each test checks the final state, the HRESULT and error context (GetError) and, for a
  * completed file, that it is byte-identical to its source (the testserver's /gen pattern, byte
  * i = (i*131 + seed*7 + 7) & 0xFF, or the file on disk). "Bad input" tests check that URLs and
@@ -27,7 +31,9 @@
  * until they accept connections; the testserver and our python script print their port.
  *
  * Paths of the servers come from the environment (set by tests/integration/CMakeLists.txt):
- * BGCOPY_TESTSERVER, BGCOPY_NGINX, BGCOPY_PYTHON. A test whose server is unavailable is skipped.
+ * BGCOPY_TESTSERVER, BGCOPY_NGINX, BGCOPY_PYTHON, BGCOPY_OPENSSL. A test whose server (or tool)
+ * is unavailable is skipped. The proxy tests set http_proxy, no_proxy and the like (cleared at
+ * the start, by those tests and by the teardown) only while no request is in flight.
  * BGCOPY_TEST_FILTER=<glob> runs a subset.
  */
 #define _GNU_SOURCE
@@ -48,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -70,7 +77,7 @@
 extern char **environ;
 
 /* Paths of the programs, and the run's scratch directory (removed at the end). */
-static const char *testserver_path, *nginx_path, *python_path;
+static const char *testserver_path, *nginx_path, *python_path, *openssl_path;
 static char run_dir[512];
 
 /* ---- waiting for callbacks -------------------------------------------------------------- */
@@ -451,6 +458,22 @@ static char *read_text(const char *path)
     return s;
 }
 
+/* ---- proxy environment ---------------------------------------------------------------------- */
+
+/* The variables libcurl's environment proxies read (PRECONFIG / AUTODETECT). main() clears them
+ * before any thread exists; the PRECONFIG tests set some with setenv while no request is in
+ * flight (the transport reads them when a request starts) and clear them again, in the test and
+ * in the teardown. */
+static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                         "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
+
+static void clear_proxy_env(void)
+{
+    size_t i;
+    for (i = 0; i < sizeof(proxy_vars) / sizeof(proxy_vars[0]); i++)
+        unsetenv(proxy_vars[i]);
+}
+
 /* ---- the fixture -------------------------------------------------------------------------- */
 
 enum server_kind { SRV_NONE, SRV_TESTSERVER, SRV_NGINX, SRV_PYTHON, SRV_PYTHON_HEADERS };
@@ -459,6 +482,8 @@ static struct fixture {
     char dir[600]; /* this test's directory (server files and downloads) */
     pid_t server;
     int port;
+    pid_t server2; /* a second server some tests start (origin, TLS redirector), or -1 */
+    int port2;
     bgcopy_manager *mgr;
     struct waiter w;
     bgcopy_job *jobs[MAX_JOBS];
@@ -577,6 +602,8 @@ static int setup_with(enum server_kind kind)
     pthread_cond_init(&fx.w.c, NULL);
     fx.server = -1;
     fx.port = 0;
+    fx.server2 = -1;
+    fx.port2 = 0;
     fx.mgr = NULL;
     fx.njobs = 0;
     snprintf(fx.dir, sizeof(fx.dir), "%s/t%02d", run_dir, ++counter);
@@ -624,28 +651,47 @@ static int teardown(void **state)
     bgcopy_manager_close(fx.mgr);
     fx.mgr = NULL;
     stop_process(&fx.server);
+    stop_process(&fx.server2);
+    clear_proxy_env();
     pthread_mutex_destroy(&fx.w.m);
     pthread_cond_destroy(&fx.w.c);
     return 0;
 }
 
+/* The test's server must be running: make test installs nginx and python3, so a server that
+ * cannot start is a failure, not a skip - unless BGCOPY_TEST_ALLOW_MISSING_SERVERS is set (for
+ * running the suite by hand on a machine without them). */
 static void need_server(void)
 {
-    if (fx.server < 0)
+    if (fx.server >= 0)
+        return;
+    if (getenv("BGCOPY_TEST_ALLOW_MISSING_SERVERS") != NULL)
         skip();
+    fail_msg("the test's server could not be started (see the message above); set "
+             "BGCOPY_TEST_ALLOW_MISSING_SERVERS=1 to skip such tests instead");
+}
+
+/* Starts a second bgcopy-testserver (fx.server2 on fx.port2, stopped by the teardown). */
+static void start_second_testserver(void)
+{
+    char err[700];
+    char *argv[] = {(char *)testserver_path, "--port", "0", "--log", NULL};
+    assert_int_equal(0, start_announcing(argv, path_in(err, sizeof(err), "server2.err"),
+                                         &fx.server2, &fx.port2));
 }
 
 /* ---- a minimal HTTP client for the testserver's control endpoints ---------------------------- */
 
 /* Sends one request (Connection: close) and returns the response body (malloc'd); *status
  * receives the status code. Fails the test on a socket error. */
-static char *http_call(const char *method, const char *target, const char *body, int *status)
+static char *http_call_at(int port, const char *method, const char *target, const char *body,
+                          int *status)
 {
     char head[1024];
     struct timeval tv = {10, 0};
     size_t cap = 1 << 16, len = 0, blen = body ? strlen(body) : 0;
     char *buf = malloc(cap), *sep;
-    int fd = connect_local(fx.port), n;
+    int fd = connect_local(port), n;
 
     assert_non_null(buf);
     assert_true(fd >= 0);
@@ -679,6 +725,12 @@ static char *http_call(const char *method, const char *target, const char *body,
     assert_non_null(sep);
     memmove(buf, sep + 4, strlen(sep + 4) + 1);
     return buf;
+}
+
+/* http_call_at the test's server. */
+static char *http_call(const char *method, const char *target, const char *body, int *status)
+{
+    return http_call_at(fx.port, method, target, body, status);
 }
 
 /* Adds one fault rule ("key=value" pairs separated by newlines). */
@@ -744,11 +796,12 @@ static uint64_t json_number(const char *line, const char *eol, const char *key)
     return strtoull(p + strlen(pat), NULL, 10);
 }
 
-/* Reads the testserver's request log into e[] (oldest first); returns the count. */
-static int ts_log(struct entry *e, int max)
+/* Reads the request log of the testserver on port into e[] (oldest first); returns the
+ * count. */
+static int ts_log_at(int port, struct entry *e, int max)
 {
     int status = 0, n = 0;
-    char *text = http_call("GET", "/_log", NULL, &status), *line = text;
+    char *text = http_call_at(port, "GET", "/_log", NULL, &status), *line = text;
 
     assert_int_equal(200, status);
     while (*line && n < max) {
@@ -766,6 +819,12 @@ static int ts_log(struct entry *e, int max)
     }
     free(text);
     return n;
+}
+
+/* The request log of the test's server. */
+static int ts_log(struct entry *e, int max)
+{
+    return ts_log_at(fx.port, e, max);
 }
 
 /* Fails unless entry e is method path with the given Range ("" for none). */
@@ -1315,6 +1374,122 @@ static void test_ts_basic_auth(void **state)
     assert_gen_file(path_in(dst, sizeof(dst), "auth2.bin"), 30000, 3);
 }
 
+/* A job with one file from the test's server and credentials (user NULL: none), resumed. */
+static bgcopy_job *start_job_with_credentials(bgcopy_auth_target target, bgcopy_auth_scheme scheme,
+                                              const char *user, const char *password,
+                                              const char *path, const char *local)
+{
+    bgcopy_job *job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+    if (user != NULL)
+        assert_hr(BGCOPY_S_OK, bgcopy_job_set_credentials(job, target, scheme, user, password));
+    add_file(job, fx.port, path, local);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    return job;
+}
+
+/* Fails unless the log of the server on port is exactly the n requests method path with the
+ * statuses given (Range not checked), then clears it. */
+static void assert_log_statuses(int port, const char *method, const char *path, int n,
+                                const int *statuses)
+{
+    struct entry e[MAX_ENTRIES];
+    int i, got = ts_log_at(port, e, MAX_ENTRIES), status = 0;
+
+    if (got != n)
+        fail_msg("request log: %d entries, expected %d", got, n);
+    for (i = 0; i < n; i++) {
+        if (strcmp(e[i].method, method) != 0 || strcmp(e[i].path, path) != 0 ||
+            e[i].status != statuses[i])
+            fail_msg("request log %d: %s %s %d, expected %s %s %d", i, e[i].method, e[i].path,
+                     e[i].status, method, path, statuses[i]);
+    }
+    free(http_call_at(port, "POST", "/_log/reset", NULL, &status));
+    assert_int_equal(200, status);
+}
+
+/* Digest credentials (RFC 7616, MD5, qop=auth) required. No credentials: one HEAD, 401. A wrong
+ * password: libcurl answers the challenge once, 401 again. The right account under the BASIC
+ * scheme: sent at once, 401. All three ERROR BG_E_HTTP_ERROR_401, context REMOTE_FILE. The right
+ * DIGEST account transfers; libcurl answers the challenge of each request (a new handle each
+ * time), so the HEAD and the GET each appear twice: 401, then the authenticated one. */
+static void test_ts_digest_auth(void **state)
+{
+    static const char path[] = "/gen/300000?seed=19";
+    static const int one_401[] = {401}, two_401[] = {401, 401};
+    struct entry e[MAX_ENTRIES];
+    char dst[700];
+    bgcopy_job *job;
+
+    need_server();
+    ts_rule("auth=alice:s3cret\nauth_scheme=digest");
+    job = start_job_with_credentials(0, 0, NULL, NULL, path, "digest0.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
+    assert_log_statuses(fx.port, "HEAD", path, 1, one_401);
+
+    job = start_job_with_credentials(BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_DIGEST, "alice",
+                                     "nope", path, "digest1.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
+    assert_log_statuses(fx.port, "HEAD", path, 2, two_401);
+
+    job = start_job_with_credentials(BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_BASIC, "alice",
+                                     "s3cret", path, "digest2.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
+    assert_log_statuses(fx.port, "HEAD", path, 1, one_401);
+
+    job = start_job_with_credentials(BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_DIGEST, "alice",
+                                     "s3cret", path, "digest3.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 300000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "digest3.bin"), 300000, 19);
+    assert_int_equal(4, ts_log(e, MAX_ENTRIES));
+    assert_entry(&e[0], "HEAD", path, "");
+    assert_int_equal(401, e[0].status);
+    assert_entry(&e[1], "HEAD", path, "");
+    assert_int_equal(200, e[1].status);
+    assert_entry(&e[2], "GET", path, "bytes=0-299999");
+    assert_int_equal(401, e[2].status);
+    assert_entry(&e[3], "GET", path, "bytes=0-299999");
+    assert_int_equal(206, e[3].status);
+    assert_int_equal(300000, e[3].bytes);
+}
+
+/* The remote file shrinks between two attempts (size=N on the testserver, same Last-Modified):
+ * the file restarts from byte 0 and completes with the new size. */
+static void test_ts_size_change_restarts(void **state)
+{
+    static const char path[] = "/gen/3000000?seed=29";
+    struct entry e[MAX_ENTRIES];
+    char dst[700];
+    bgcopy_job *job;
+    bgcopy_job_progress p;
+
+    need_server();
+    ts_rule("reset_after=1000000\nmethod=GET\ncount=1");
+    job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, path, "size.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CONNECTION_ERROR);
+    assert_int_equal(1000000, bytes_transferred(job));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(job, &p));
+    assert_int_equal(3000000, p.bytes_total);
+
+    ts_rule("size=2000000\npath=/gen/3000000");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 2000000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "size.bin"), 2000000, 29);
+
+    assert_int_equal(4, ts_log(e, MAX_ENTRIES));
+    assert_entry(&e[1], "GET", path, "bytes=0-2999999");
+    assert_string_equal("reset", e[1].state);
+    assert_entry(&e[2], "HEAD", path, "");
+    /* from 0, not from the 1000000 checkpoint */
+    assert_entry(&e[3], "GET", path, "bytes=0-1999999");
+    assert_int_equal(2000000, e[3].bytes);
+}
+
 /* A throttled download suspended mid-way continues from its checkpoint after Resume. */
 static void test_ts_throttled_suspend_resume(void **state)
 {
@@ -1402,6 +1577,148 @@ static void test_ts_overlong_without_length(void **state)
 }
 
 /* Nobody listens on the port: TRANSIENT_ERROR ERROR_WINHTTP_CANNOT_CONNECT. */
+/* AddFileWithRanges through the real transport: HEAD, then one ranged GET per range in the order
+ * given (the last "to EOF"), and the local file holds the ranges back to back (reference 8.5). */
+static void test_ts_file_with_ranges(void **state)
+{
+    static const bgcopy_file_range ranges[3] = {
+        {5000, 700}, {0, 100}, {9000, BGCOPY_LENGTH_TO_EOF}};
+    static const uint64_t first[3] = {5000, 0, 9000}, len[3] = {700, 100, 1000};
+    struct entry e[MAX_ENTRIES];
+    unsigned char buf[2000];
+    char url[512], dst[700], range[64];
+    bgcopy_job *job;
+    FILE *f;
+    size_t got, at = 0;
+    int i;
+    uint64_t k;
+
+    need_server();
+    job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+    url_for(url, sizeof(url), fx.port, "/gen/10000?seed=44");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_add_file_with_ranges(
+                               job, url, path_in(dst, sizeof(dst), "ranges.bin"), 3, ranges));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 1800, 1);
+
+    assert_int_equal(4, ts_log(e, MAX_ENTRIES));
+    assert_entry(&e[0], "HEAD", "/gen/10000?seed=44", "");
+    for (i = 0; i < 3; i++) {
+        range_text(range, sizeof(range), first[i], first[i] + len[i] - 1);
+        assert_entry(&e[i + 1], "GET", "/gen/10000?seed=44", range);
+        assert_int_equal(206, e[i + 1].status);
+    }
+    f = fopen(dst, "rb");
+    assert_non_null(f);
+    got = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    assert_int_equal(1800, got);
+    for (i = 0; i < 3; i++)
+        for (k = 0; k < len[i]; k++, at++)
+            if (buf[at] != gen_byte(first[i] + k, 44))
+                fail_msg("byte %zu (range %d, offset %llu) differs", at, i,
+                         (unsigned long long)(first[i] + k));
+}
+
+/* DYNAMIC_CONTENT through the real transport, from a server that sends no Content-Length (which
+ * without the property is MISSING_FILE_SIZE, test_ts_missing_content_length): at FOREGROUND
+ * priority the body is read to the end of the response and the file completes byte for byte. */
+static void test_ts_dynamic_content(void **state)
+{
+    bgcopy_job_property_value v;
+    struct entry e[MAX_ENTRIES];
+    char dst[700];
+    bgcopy_job *job;
+    int n;
+
+    need_server();
+    ts_rule("no_content_length=1");
+    job = new_job(BGCOPY_JOB_PRIORITY_FOREGROUND);
+    memset(&v, 0, sizeof(v));
+    v.enable = 1;
+    assert_hr(BGCOPY_S_OK, bgcopy_job_set_property(job, BGCOPY_JOB_PROPERTY_DYNAMIC_CONTENT, &v));
+    add_file(job, fx.port, "/gen/300000?seed=21", "dynamic.bin");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 300000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "dynamic.bin"), 300000, 21);
+    n = ts_log(e, MAX_ENTRIES);
+    assert_true(n >= 1);
+    /* No HEAD is needed: a single whole-body GET without Range. */
+    assert_entry(&e[n - 1], "GET", "/gen/300000?seed=21", "");
+    assert_int_equal(200, e[n - 1].status);
+}
+
+/* ---- local file failures through the real transport ------------------------------------- */
+
+/* The destination directory disappears between AddFile and the transfer: creating the temporary
+ * file fails, so the job goes to ERROR with context LOCAL_FILE and the code Windows gives for a
+ * missing directory, and nothing is written anywhere. */
+static void test_ts_destination_directory_removed(void **state)
+{
+    char dir[700], dst[760], url[512];
+    bgcopy_job *job;
+
+    need_server();
+    path_in(dir, sizeof(dir), "gone");
+    assert_int_equal(0, mkdir(dir, 0700));
+    snprintf(dst, sizeof(dst), "%s/f.bin", dir);
+    job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+    url_for(url, sizeof(url), fx.port, "/gen/5000?seed=3");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, url, dst));
+    assert_int_equal(0, rmdir(dir));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_LOCAL_FILE, BGCOPY_E_WIN32_PATH_NOT_FOUND);
+    assert_int_equal(-1, file_size(dir));
+    assert_int_equal(0, bytes_transferred(job));
+
+    /* The directory comes back: Resume retries the file from zero and it completes. */
+    assert_int_equal(0, mkdir(dir, 0700));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 5000, 1);
+    assert_gen_file(dst, 5000, 3);
+    assert_int_equal(0, unlink(dst));
+    assert_int_equal(0, rmdir(dir));
+}
+
+/* A write fails half way (the process's file-size limit, RLIMIT_FSIZE, makes pwrite fail with
+ * EFBIG - a real write error of the real data path; ENOSPC takes the same path): ERROR with
+ * context LOCAL_FILE, no local file appears, and the temporary file holds no byte past the
+ * limit. Once the limit is lifted, Resume continues from the checkpoint and the file completes
+ * byte for byte. */
+static void test_ts_write_failure_then_resume(void **state)
+{
+    const uint64_t size = 4000000, limit = 1500000;
+    struct rlimit old, lim;
+    void (*old_handler)(int);
+    char dst[700];
+    bgcopy_job *job;
+
+    need_server();
+    assert_int_equal(0, getrlimit(RLIMIT_FSIZE, &old));
+    lim = old;
+    lim.rlim_cur = (rlim_t)limit;
+    old_handler = signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of the signal */
+    assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &lim));
+    job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/4000000?seed=11", "fsize.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &old));
+    signal(SIGXFSZ, old_handler);
+
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_LOCAL_FILE, 0x8007001Fu /* ERROR_GEN_FAILURE */);
+    assert_int_equal(-1, file_size(path_in(dst, sizeof(dst), "fsize.bin")));
+    assert_true(temp_file_size(job) <= (int64_t)limit);
+    assert_true(bytes_transferred(job) <= limit);
+
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, size, 1);
+    assert_gen_file(dst, size, 11);
+}
+
 static void test_connection_refused(void **state)
 {
     bgcopy_job *job;
@@ -1417,6 +1734,373 @@ static void test_connection_refused(void **state)
     close(fd);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
     assert_int_equal(0, counter_value(&fx.w, &fx.w.errors));
+}
+
+/* ---- proxies: bgcopy-testserver as a forward proxy -------------------------------------------
+ *
+ * The testserver serves absolute-form requests ("GET http://127.0.0.1:<p>/gen/... HTTP/1.1") by
+ * their path and logs the target as sent, so a request that went through it is told apart from
+ * a direct one by its log entry. The origin in the URL is a port where nothing listens (bound,
+ * not listening, held for the test): a transfer that completes can only have gone through the
+ * proxy. */
+
+/* A job for http://127.0.0.1:<port><path> with the proxy settings (usage PRECONFIG: none set),
+ * resumed. */
+static bgcopy_job *start_proxy_job(bgcopy_proxy_usage usage, const char *list, const char *bypass,
+                                   int port, const char *path, const char *local)
+{
+    bgcopy_job *job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+    if (usage != BGCOPY_PROXY_USAGE_PRECONFIG)
+        assert_hr(BGCOPY_S_OK, bgcopy_job_set_proxy_settings(job, usage, list, bypass));
+    add_file(job, port, path, local);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    return job;
+}
+
+/* The log of the testserver on port holds exactly HEAD, then the ranged GET of the whole file,
+ * both for target (absolute through a proxy, origin-form direct), answered 200 and 206; the log
+ * is cleared afterwards. */
+static void assert_head_get(int port, const char *target, uint64_t size)
+{
+    struct entry e[MAX_ENTRIES];
+    char range[64];
+    int status = 0;
+
+    assert_int_equal(2, ts_log_at(port, e, MAX_ENTRIES));
+    assert_entry(&e[0], "HEAD", target, "");
+    assert_int_equal(200, e[0].status);
+    range_text(range, sizeof(range), 0, size - 1);
+    assert_entry(&e[1], "GET", target, range);
+    assert_int_equal(206, e[1].status);
+    assert_int_equal(size, e[1].bytes);
+    free(http_call_at(port, "POST", "/_log/reset", NULL, &status));
+    assert_int_equal(200, status);
+}
+
+/* OVERRIDE: the file comes through the listed proxy; a bypass list that does not name the host
+ * changes nothing; one that does (or holds a lone '*') sends the request straight to the (dead)
+ * origin: TRANSIENT_ERROR ERROR_WINHTTP_CANNOT_CONNECT in context REMOTE_FILE, and the proxy
+ * sees nothing. A proxy that refuses the connection is the same code in context
+ * GENERAL_TRANSPORT. */
+static void test_proxy_override(void **state)
+{
+    static const char path[] = "/gen/500000?seed=31";
+    struct entry e[MAX_ENTRIES];
+    char list[64], target[128], dst[700];
+    bgcopy_job *job;
+    int dport = 0, dead;
+
+    need_server();
+    dead = bound_socket(0, &dport);
+    assert_true(dead >= 0);
+    url_for(target, sizeof(target), dport, path);
+
+    snprintf(list, sizeof(list), "127.0.0.1:%d", fx.port);
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, NULL, dport, path, "via.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 500000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "via.bin"), 500000, 31);
+    assert_head_get(fx.port, target, 500000);
+
+    /* scheme-prefixed list entries; a bypass list naming other hosts */
+    snprintf(list, sizeof(list), "https=127.0.0.1:1 http=http://127.0.0.1:%d", fx.port);
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, "example.com *.invalid <local>", dport,
+                          path, "via2.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 500000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "via2.bin"), 500000, 31);
+    assert_head_get(fx.port, target, 500000);
+
+    /* the host in the bypass list: direct, and nobody listens there */
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, "example.com;127.0.0.1", dport, path,
+                          "bypass.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
+    assert_int_equal(0, ts_log(e, MAX_ENTRIES));
+    /* a lone '*' among other entries bypasses every host */
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, "example.com *", dport, path,
+                          "bypass2.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
+    assert_int_equal(0, ts_log(e, MAX_ENTRIES));
+
+    /* the proxy refuses: a transport problem, not the file's; the origin sees nothing */
+    snprintf(list, sizeof(list), "127.0.0.1:%d", dport);
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, NULL, fx.port, path, "noproxy.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_GENERAL_TRANSPORT, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
+    assert_int_equal(0, ts_log(e, MAX_ENTRIES));
+    assert_int_equal(0, counter_value(&fx.w, &fx.w.errors)); /* transient: no JobError */
+    close(dead);
+}
+
+/* PRECONFIG and AUTODETECT take the proxy from the environment as libcurl reads it: http_proxy
+ * for http:// URLs (the upper-case HTTP_PROXY is not read for them, libcurl's guard against
+ * CGI's HTTP_PROXY header), no_proxy or NO_PROXY naming the host means direct; NO_PROXY usage
+ * ignores the environment. "Direct" cases download from a second testserver (the origin), whose
+ * log shows the origin-form target while the proxy's stays empty. */
+static void test_proxy_preconfig_environment(void **state)
+{
+    static const char path[] = "/gen/200000?seed=37";
+    struct entry e[MAX_ENTRIES];
+    char proxy[64], target[128], dst[700];
+    bgcopy_job *job;
+    int dport = 0, dead, i;
+    static const struct {
+        const char *var, *value;
+    } direct[] = {{"no_proxy", "example.com,127.0.0.1"}, {"NO_PROXY", "127.0.0.1"}};
+
+    need_server();
+    start_second_testserver();
+    dead = bound_socket(0, &dport);
+    assert_true(dead >= 0);
+    url_for(target, sizeof(target), dport, path);
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", fx.port);
+
+    assert_int_equal(0, setenv("http_proxy", proxy, 1));
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_PRECONFIG, NULL, NULL, dport, path, "env1.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 200000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "env1.bin"), 200000, 37);
+    assert_head_get(fx.port, target, 200000);
+
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_AUTODETECT, NULL, NULL, dport, path, "env2.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 200000, 1);
+    assert_head_get(fx.port, target, 200000);
+
+    for (i = 0; i < 2; i++) {
+        char local[32];
+        snprintf(local, sizeof(local), "direct%d.bin", i);
+        assert_int_equal(0, setenv(direct[i].var, direct[i].value, 1));
+        job = start_proxy_job(BGCOPY_PROXY_USAGE_PRECONFIG, NULL, NULL, fx.port2, path, local);
+        wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+        assert_transferred_and_complete(job, 200000, 1);
+        assert_gen_file(path_in(dst, sizeof(dst), local), 200000, 37);
+        assert_head_get(fx.port2, path, 200000);
+        assert_int_equal(0, ts_log(e, MAX_ENTRIES));
+        assert_int_equal(0, unsetenv(direct[i].var));
+    }
+
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_NO_PROXY, NULL, NULL, fx.port2, path, "np.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 200000, 1);
+    assert_head_get(fx.port2, path, 200000);
+    assert_int_equal(0, ts_log(e, MAX_ENTRIES));
+
+    assert_int_equal(0, unsetenv("http_proxy"));
+    assert_int_equal(0, setenv("HTTP_PROXY", proxy, 1));
+    job = start_proxy_job(BGCOPY_PROXY_USAGE_PRECONFIG, NULL, NULL, fx.port2, path, "upper.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 200000, 1);
+    assert_head_get(fx.port2, path, 200000);
+    assert_int_equal(0, ts_log(e, MAX_ENTRIES));
+    clear_proxy_env();
+    close(dead);
+}
+
+/* Proxy credentials (BG_AUTH_TARGET_PROXY) against a proxy that wants them (proxy_auth, Basic
+ * or Digest): none, a wrong password, and the right account given as SERVER credentials all
+ * end in ERROR BG_E_HTTP_ERROR_407 in context GENERAL_TRANSPORT (the proxy's answer, as for a
+ * CONNECT refused with 407); the right account transfers. The log shows how many requests each
+ * took (Basic is sent at once; Digest answers a challenge per request). */
+static void proxy_credentials_case(bgcopy_auth_scheme scheme)
+{
+    static const char path[] = "/gen/250000?seed=41";
+    int digest = scheme == BGCOPY_AUTH_SCHEME_DIGEST;
+    static const int one_407[] = {407}, two_407[] = {407, 407};
+    struct entry e[MAX_ENTRIES];
+    char list[64], target[128], dst[700], range[64];
+    bgcopy_job *job;
+    int dport = 0, dead, i;
+    static const struct {
+        bgcopy_auth_target target;
+        const char *password;
+        int digest_requests; /* HEADs logged for Digest (Basic: always 1) */
+    } refused[] = {
+        {0, NULL, 1}, {BGCOPY_AUTH_TARGET_PROXY, "nope", 2}, {BGCOPY_AUTH_TARGET_SERVER, "pw", 1}};
+
+    need_server();
+    dead = bound_socket(0, &dport);
+    assert_true(dead >= 0);
+    url_for(target, sizeof(target), dport, path);
+    snprintf(list, sizeof(list), "127.0.0.1:%d", fx.port);
+    ts_rule(digest ? "proxy_auth=bob:pw\nproxy_auth_scheme=digest" : "proxy_auth=bob:pw");
+
+    for (i = 0; i < 3; i++) {
+        int n = digest ? refused[i].digest_requests : 1;
+        job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+        assert_hr(BGCOPY_S_OK,
+                  bgcopy_job_set_proxy_settings(job, BGCOPY_PROXY_USAGE_OVERRIDE, list, NULL));
+        if (refused[i].password != NULL)
+            assert_hr(BGCOPY_S_OK, bgcopy_job_set_credentials(job, refused[i].target, scheme, "bob",
+                                                              refused[i].password));
+        add_file(job, dport, path, "refused.bin");
+        assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+        wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+        assert_job_error(job, BGCOPY_ERROR_CONTEXT_GENERAL_TRANSPORT, BGCOPY_E_HTTP_ERROR(407));
+        assert_log_statuses(fx.port, "HEAD", target, n, n == 1 ? one_407 : two_407);
+    }
+
+    job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+    assert_hr(BGCOPY_S_OK,
+              bgcopy_job_set_proxy_settings(job, BGCOPY_PROXY_USAGE_OVERRIDE, list, NULL));
+    assert_hr(BGCOPY_S_OK,
+              bgcopy_job_set_credentials(job, BGCOPY_AUTH_TARGET_PROXY, scheme, "bob", "pw"));
+    add_file(job, dport, path, "proxyauth.bin");
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_transferred_and_complete(job, 250000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "proxyauth.bin"), 250000, 41);
+    if (!digest) {
+        assert_head_get(fx.port, target, 250000);
+    } else {
+        assert_int_equal(4, ts_log(e, MAX_ENTRIES));
+        range_text(range, sizeof(range), 0, 250000 - 1);
+        assert_entry(&e[0], "HEAD", target, "");
+        assert_int_equal(407, e[0].status);
+        assert_entry(&e[1], "HEAD", target, "");
+        assert_int_equal(200, e[1].status);
+        assert_entry(&e[2], "GET", target, range);
+        assert_int_equal(407, e[2].status);
+        assert_entry(&e[3], "GET", target, range);
+        assert_int_equal(206, e[3].status);
+        assert_int_equal(250000, e[3].bytes);
+    }
+    close(dead);
+}
+
+static void test_proxy_credentials_basic(void **state)
+{
+    proxy_credentials_case(BGCOPY_AUTH_SCHEME_BASIC);
+}
+
+static void test_proxy_credentials_digest(void **state)
+{
+    proxy_credentials_case(BGCOPY_AUTH_SCHEME_DIGEST);
+}
+
+/* ---- HTTPS -> HTTP redirect ----------------------------------------------------------------- */
+
+/* An HTTPS server (python3's ssl module, a self-signed certificate made by the openssl tool)
+ * that answers every HEAD and GET with 302 to argv[3] and records "METHOD path" lines in
+ * argv[4]. */
+static const char tls_redirector_py[] =
+    "import http.server, ssl, sys\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    "    def log_message(self, *a):\n"
+    "        pass\n"
+    "    def answer(self):\n"
+    "        with open(sys.argv[4], 'a') as f:\n"
+    "            f.write('%s %s\\n' % (self.command, self.path))\n"
+    "        self.send_response(302)\n"
+    "        self.send_header('Location', sys.argv[3])\n"
+    "        self.send_header('Content-Length', '0')\n"
+    "        self.end_headers()\n"
+    "    do_HEAD = answer\n"
+    "    do_GET = answer\n"
+    "s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)\n"
+    "c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+    "c.load_cert_chain(sys.argv[1], sys.argv[2])\n"
+    "s.socket = c.wrap_socket(s.socket, server_side=True)\n"
+    "print('listening 127.0.0.1:%d' % s.server_address[1], flush=True)\n"
+    "s.serve_forever()\n";
+
+/* Runs argv to the end with its output discarded; its exit status, or -1. */
+static int run_quiet(char *const argv[])
+{
+    char err[700];
+    pid_t pid = spawn(argv, -1, path_in(err, sizeof(err), "tool.err"));
+    int status;
+
+    if (pid < 0)
+        return -1;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A job for the https URL with the security flags (the certificate checks relaxed for the
+ * self-signed certificate, plus the redirect policy), resumed. */
+static bgcopy_job *start_https_job(const char *url, uint32_t policy, const char *local)
+{
+    char dst[700];
+    bgcopy_job *job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
+
+    assert_hr(BGCOPY_S_OK,
+              bgcopy_job_set_security_flags(job, BGCOPY_SSL_IGNORE_UNKNOWN_CA |
+                                                     BGCOPY_SSL_IGNORE_CERT_CN_INVALID | policy));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, url, path_in(dst, sizeof(dst), local)));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
+    return job;
+}
+
+/* An HTTPS URL redirected to plain HTTP (the testserver). Without
+ * BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP the redirect is refused: ERROR
+ * ERROR_WINHTTP_REDIRECT_FAILED in context REMOTE_FILE after the HEAD, and the HTTP server sees
+ * nothing. With it, the file comes from the HTTP server (HEAD and GET each redirected), and
+ * under ALLOW_SILENT the remote name stays the HTTPS URL. */
+static void test_https_to_http_redirect(void **state)
+{
+    static const char path[] = "/gen/600000?seed=43";
+    struct entry e[MAX_ENTRIES];
+    char cert[700], key[700], err[700], log[700], http_url[128], https_url[128], dst[700];
+    char *gen[] = {(char *)openssl_path,
+                   "req",
+                   "-x509",
+                   "-newkey",
+                   "ec",
+                   "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1",
+                   "-nodes",
+                   "-keyout",
+                   key,
+                   "-out",
+                   cert,
+                   "-days",
+                   "2",
+                   "-subj",
+                   "/CN=localhost",
+                   NULL};
+    char *srv[] = {
+        (char *)python_path, "-c", (char *)tls_redirector_py, cert, key, http_url, log, NULL};
+    char *text, *name;
+    bgcopy_job *job;
+
+    need_server();
+    if (openssl_path == NULL || python_path == NULL)
+        skip();
+    path_in(cert, sizeof(cert), "cert.pem");
+    path_in(key, sizeof(key), "key.pem");
+    path_in(log, sizeof(log), "tls.log");
+    url_for(http_url, sizeof(http_url), fx.port, path);
+    if (run_quiet(gen) != 0 ||
+        start_announcing(srv, path_in(err, sizeof(err), "tls.err"), &fx.server2, &fx.port2) != 0)
+        skip();
+    snprintf(https_url, sizeof(https_url), "https://127.0.0.1:%d/file.bin", fx.port2);
+
+    job = start_https_job(https_url, 0, "refused.bin"); /* ALLOW_SILENT */
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_REDIRECT_FAILED);
+    assert_int_equal(0, ts_log(e, MAX_ENTRIES));
+    text = read_text(log);
+    assert_non_null(text);
+    assert_string_equal("HEAD /file.bin\n", text);
+    free(text);
+
+    job = start_https_job(https_url, BGCOPY_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP, "down.bin");
+    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    name = remote_name(job);
+    assert_string_equal(https_url, name);
+    bgcopy_free(name);
+    assert_transferred_and_complete(job, 600000, 1);
+    assert_gen_file(path_in(dst, sizeof(dst), "down.bin"), 600000, 43);
+    assert_head_get(fx.port, path, 600000);
+    text = read_text(log);
+    assert_non_null(text);
+    assert_string_equal("HEAD /file.bin\nHEAD /file.bin\nGET /file.bin\n", text);
+    free(text);
 }
 
 /* ---- python3: custom headers, and a server without range support ------------------------- */
@@ -1628,6 +2312,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ts_ignore_ranges_foreground, setup_testserver,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ts_missing_content_length, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_file_with_ranges, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_dynamic_content, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_destination_directory_removed, setup_testserver,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ts_write_failure_then_resume, setup_testserver,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ts_503_retried, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_404_fatal, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_403_fatal, setup_testserver, teardown),
@@ -1645,12 +2335,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ts_redirect_report, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_redirect_disallow, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_basic_auth, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_digest_auth, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_size_change_restarts, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_throttled_suspend_resume, setup_testserver,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ts_overlong_with_length, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_overlong_without_length, setup_testserver,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_connection_refused, setup_none, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_override, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_preconfig_environment, setup_testserver,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_credentials_basic, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_credentials_digest, setup_testserver, teardown),
+        cmocka_unit_test_setup_teardown(test_https_to_http_redirect, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_python_custom_headers_on_every_request,
                                         setup_python_headers, teardown),
         cmocka_unit_test_setup_teardown(test_python_no_ranges, setup_python, teardown),
@@ -1659,20 +2357,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_urls_rejected, setup_none, teardown),
         cmocka_unit_test_setup_teardown(test_header_injection_rejected, setup_none, teardown),
     };
-    static const char *const proxy_vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
-                                             "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
     char cwd[400], cmd[600];
-    size_t i;
     int rc;
 
     /* The default proxy usage reads these: the loopback servers must be reached directly.
      * Done before any thread exists. */
-    for (i = 0; i < sizeof(proxy_vars) / sizeof(proxy_vars[0]); i++)
-        unsetenv(proxy_vars[i]);
+    clear_proxy_env();
     signal(SIGPIPE, SIG_IGN);
     testserver_path = getenv("BGCOPY_TESTSERVER");
     nginx_path = getenv("BGCOPY_NGINX");
     python_path = getenv("BGCOPY_PYTHON");
+    openssl_path = getenv("BGCOPY_OPENSSL");
     if (getcwd(cwd, sizeof(cwd)) == NULL)
         return 1;
     snprintf(run_dir, sizeof(run_dir), "%s/http-integration-XXXXXX", cwd);

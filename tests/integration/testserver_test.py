@@ -6,7 +6,10 @@ curl command-line tool and Python's http.client (plus raw sockets for what clien
 send): HEAD sizes, single, suffix and multipart ranges byte for byte, 416, /gen and /zero
 content, every fault of the control protocol, the request log, path traversal, garbage and huge
 requests, a client that disconnects mid-response, keep-alive and pipelining, and a clean exit 0
-on SIGTERM and SIGINT. After each abuse it checks that the server still answers. Every server is
+on SIGTERM and SIGINT. Digest credentials are computed here with hashlib (RFC 7616, MD5,
+qop=auth), and the server's own MD5 is checked against RFC 1321's test suite (--md5); requests
+in absolute form (as to a proxy) and proxy credentials (407) are checked with raw requests and
+curl -x. After each abuse it checks that the server still answers. Every server is
 stopped by pid in a finally block, whatever happens.
 
 Usage: testserver_test.py --server PATH [--curl PATH] [unittest options]
@@ -15,6 +18,7 @@ Standard library only. Timing is asserted only as a wide sanity bound (the rate 
 
 import argparse
 import email.utils
+import hashlib
 import http.client
 import json
 import os
@@ -142,6 +146,37 @@ def curl(*args, timeout=60):
     """Runs curl -s with args: (exit code, stdout bytes)."""
     p = subprocess.run([CURL, "-s", "-S"] + list(args), capture_output=True, timeout=timeout)
     return p.returncode, p.stdout
+
+
+def md5_hex(text):
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def parse_challenge(value):
+    """'Digest k="v", k=v' -> {k: v} (the scheme under the key '')."""
+    scheme, _, rest = value.partition(" ")
+    params = {"": scheme}
+    for m in re.finditer(r'\s*([A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*(?:,|$)', rest):
+        params[m.group(1).lower()] = m.group(2) if m.group(2) is not None else m.group(3)
+    return params
+
+
+def digest_credentials(challenge, user, password, method, uri, **override):
+    """An RFC 7616 (MD5, qop=auth) credentials value answering challenge (a header value).
+    Keyword arguments replace fields (realm, nonce, qop, nc, cnonce, algorithm, opaque) before
+    the response is computed; response=... replaces the computed response itself."""
+    c = parse_challenge(challenge)
+    f = {"username": user, "realm": c["realm"], "nonce": c["nonce"], "uri": uri,
+         "algorithm": "MD5", "qop": "auth", "nc": "00000001", "cnonce": "0a4f113b",
+         "opaque": c.get("opaque")}
+    f.update({k: v for k, v in override.items() if k != "response"})
+    ha1 = md5_hex("%s:%s:%s" % (user, f["realm"], password))
+    ha2 = md5_hex("%s:%s" % (method, f["uri"]))
+    f["response"] = override.get("response") or md5_hex(
+        ":".join([ha1, f["nonce"], f["nc"], f["cnonce"], f["qop"], ha2]))
+    quoted = ("username", "realm", "nonce", "uri", "response", "cnonce", "opaque")
+    return "Digest " + ", ".join(
+        ('%s="%s"' if k in quoted else "%s=%s") % (k, v) for k, v in f.items() if v is not None)
 
 
 def parse_multipart(body, boundary):
@@ -522,7 +557,10 @@ class ServerTest(unittest.TestCase):
 
     def test_fault_stall_after(self):
         if not CURL:
-            self.skipTest("curl not found")
+            if os.environ.get("BGCOPY_TEST_ALLOW_MISSING_SERVERS"):
+                self.skipTest("curl not found")
+            self.fail("curl is not installed (make test installs it; set "
+                      "BGCOPY_TEST_ALLOW_MISSING_SERVERS=1 to skip)")
         self.srv.control("stall_after=100\ncount=1")
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "part")
@@ -591,6 +629,160 @@ class ServerTest(unittest.TestCase):
             status, _, body = self.srv.request("GET", "/gen/10",
                                                {"Authorization": "Basic dXNlcjpwYTpzcw=="})
             self.assertEqual(status, 200)
+
+    def test_fault_digest_auth(self):
+        self.srv.control("auth=user:pa%3Ass\nauth_scheme=digest")
+        status, h, _ = self.srv.request("GET", "/gen/10?seed=4")
+        self.assertEqual(status, 401)
+        challenge = h["www-authenticate"]
+        c = parse_challenge(challenge)
+        self.assertEqual((c[""], c["realm"], c["qop"], c["algorithm"]),
+                         ("Digest", "bgcopy", "auth", "MD5"))
+        self.assertRegex(c["nonce"], r"^[0-9a-f]{32}$")
+        self.assertIn("opaque", c)
+        # the same nonce for the server's whole life
+        self.assertEqual(parse_challenge(self.srv.request("HEAD", "/x")[1]["www-authenticate"])
+                         ["nonce"], c["nonce"])
+
+        def attempt(path="/gen/10?seed=4", method="GET", **kw):
+            return self.srv.request(method, path, {"Authorization": digest_credentials(
+                challenge, kw.pop("user", "user"), kw.pop("password", "pa:ss"), method,
+                kw.pop("uri", path), **kw)})
+
+        status, _, body = attempt()
+        self.assertEqual((status, body), (200, gen_bytes(0, 10, 4)))
+        status, h, body = attempt(method="HEAD")
+        self.assertEqual((status, h["content-length"]), (200, "10"))
+        status, _, body = attempt(nc="0000000a", cnonce="x" * 100)
+        self.assertEqual(status, 200)
+        for bad in [dict(password="pa:sS"), dict(user="User"), dict(nonce="0" * 32),
+                    dict(realm="other"), dict(uri="/gen/11?seed=4"), dict(qop="auth-int"),
+                    dict(algorithm="SHA-256"), dict(nc="1"), dict(opaque="nope"),
+                    dict(response="0" * 32), dict(response="zz")]:
+            status, h, _ = attempt(**bad)
+            self.assertEqual(status, 401, bad)
+            self.assertTrue(h["www-authenticate"].startswith("Digest "), bad)
+        # no qop (the RFC 2069 form) and Basic credentials are refused too
+        cred = digest_credentials(challenge, "user", "pa:ss", "GET", "/gen/10")
+        self.assertEqual(self.srv.request("GET", "/gen/10", {
+            "Authorization": re.sub(r", (qop|nc|cnonce)=[^,]*", "", cred)})[0], 401)
+        self.assertEqual(self.srv.request("GET", "/gen/10", {
+            "Authorization": "Basic dXNlcjpwYTpzcw=="})[0], 401)
+        self.assertEqual(self.srv.request("GET", "/gen/10", {
+            "Authorization": "Digest garbage"})[0], 401)
+        if CURL:
+            rc, out = curl("--digest", "-u", "user:pa:ss", self.srv.url("/gen/10?seed=4"))
+            self.assertEqual((rc, out), (0, gen_bytes(0, 10, 4)))
+            rc, out = curl("--digest", "-u", "user:nope", "-o", os.devnull, "-w",
+                           "%{http_code}", self.srv.url("/gen/10"))
+            self.assertEqual(out, b"401")
+        log = self.srv.log()
+        self.assertEqual(log[0]["faults"], ["auth", "auth_scheme"])
+        self.assertEqual([e["status"] for e in log[:4]], [401, 401, 200, 200])
+        self.srv.reset()
+        self.assert_alive()
+
+    # ---- proxies ---------------------------------------------------------------------------
+
+    def test_proxy_absolute_form(self):
+        out = self.srv.raw(b"GET http://origin.invalid:9/gen/10?seed=2 HTTP/1.1\r\n"
+                           b"Host: origin.invalid:9\r\nConnection: close\r\n\r\n")
+        head, _, body = out.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\n"), head)
+        self.assertEqual(body, gen_bytes(0, 10, 2))
+        out = self.srv.raw(b"GET HTTP://Origin.invalid HTTP/1.1\r\nHost: x\r\n"
+                           b"Connection: close\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 404 "), out[:40])  # the path is "/"
+        if CURL:
+            rc, out = curl("-x", self.srv.url(""), "-r", "3-7",
+                           "http://127.0.0.1:1/gen/100?seed=2")
+            self.assertEqual((rc, out), (0, gen_bytes(3, 5, 2)))
+        log = self.srv.log()
+        self.assertEqual([(e["method"], e["path"], e["status"]) for e in log[:2]],
+                         [("GET", "http://origin.invalid:9/gen/10?seed=2", 200),
+                          ("GET", "HTTP://Origin.invalid", 404)])
+        if CURL:
+            self.assertEqual((log[2]["path"], log[2]["range"], log[2]["status"]),
+                             ("http://127.0.0.1:1/gen/100?seed=2", "bytes=3-7", 206))
+
+    def test_fault_proxy_auth(self):
+        url = "http://origin.invalid/gen/20?seed=9"
+        self.srv.control("proxy_auth=bob:pw")
+        status, h, _ = self.srv.request("GET", url)
+        self.assertEqual((status, h["proxy-authenticate"]), (407, 'Basic realm="bgcopy-proxy"'))
+        self.assertNotIn("www-authenticate", h)
+        basic = {"Proxy-Authorization": "Basic Ym9iOnB3"}  # bob:pw
+        status, _, body = self.srv.request("GET", url, basic)
+        self.assertEqual((status, body), (200, gen_bytes(0, 20, 9)))
+        # server credentials do not satisfy the proxy
+        self.assertEqual(self.srv.request("GET", url, {"Authorization": "Basic Ym9iOnB3"})[0],
+                         407)
+        self.assertEqual(self.srv.request("GET", url, {
+            "Proxy-Authorization": "Basic Ym9iOnB4"})[0], 407)
+        # with server auth too: the proxy is asked first
+        self.srv.control("auth=alice:s3cret")
+        self.assertEqual(self.srv.request("GET", url)[0], 407)
+        status, h, _ = self.srv.request("GET", url, basic)
+        self.assertEqual((status, h["www-authenticate"]), (401, 'Basic realm="bgcopy"'))
+        both = dict(basic, Authorization="Basic YWxpY2U6czNjcmV0")
+        self.assertEqual(self.srv.request("GET", url, both)[0], 200)
+        if CURL:
+            rc, out = curl("-x", self.srv.url(""), "-U", "bob:pw", "-u", "alice:s3cret", url)
+            self.assertEqual((rc, out), (0, gen_bytes(0, 20, 9)))
+            rc, out = curl("-x", self.srv.url(""), "-o", os.devnull, "-w", "%{http_code}", url)
+            self.assertEqual(out, b"407")
+
+        self.srv.reset()
+        self.srv.control("proxy_auth=bob:pw\nproxy_auth_scheme=digest")
+        status, h, _ = self.srv.request("GET", url)
+        self.assertEqual(status, 407)
+        challenge = h["proxy-authenticate"]
+        c = parse_challenge(challenge)
+        self.assertEqual((c[""], c["realm"], c["qop"]), ("Digest", "bgcopy-proxy", "auth"))
+        # the uri may be the absolute target or its origin-form part
+        for uri in (url, "/gen/20?seed=9"):
+            status, _, body = self.srv.request("GET", url, {
+                "Proxy-Authorization": digest_credentials(challenge, "bob", "pw", "GET", uri)})
+            self.assertEqual((status, body), (200, gen_bytes(0, 20, 9)), uri)
+        for uri in ("/gen/20", "http://other.invalid/gen/20?seed=9"):
+            self.assertEqual(self.srv.request("GET", url, {
+                "Proxy-Authorization": digest_credentials(challenge, "bob", "pw", "GET",
+                                                          uri)})[0], 407, uri)
+        self.assertEqual(self.srv.request("GET", url, {
+            "Proxy-Authorization": digest_credentials(challenge, "bob", "pv", "GET", url)})[0],
+            407)
+        self.assertEqual(self.srv.request("GET", url, {
+            "Authorization": digest_credentials(challenge, "bob", "pw", "GET", url)})[0], 407)
+        if CURL:
+            rc, out = curl("-x", self.srv.url(""), "--proxy-digest", "-U", "bob:pw", url)
+            self.assertEqual((rc, out), (0, gen_bytes(0, 20, 9)))
+            rc, out = curl("-x", self.srv.url(""), "--proxy-digest", "-U", "bob:px", "-o",
+                           os.devnull, "-w", "%{http_code}", url)
+            self.assertEqual(out, b"407")
+        self.assertEqual(self.srv.log()[0]["faults"], ["proxy_auth", "proxy_auth_scheme"])
+
+    def test_fault_size(self):
+        _, h0, _ = self.srv.request("HEAD", "/gen/10000?seed=3")
+        self.assertIn("size=5000 path=/gen/10000",
+                      self.srv.control("size=5000\npath=/gen/10000"))
+        status, h, body = self.srv.request("GET", "/gen/10000?seed=3")
+        self.assertEqual((status, int(h["content-length"]), body), (200, 5000, gen_bytes(0, 5000, 3)))
+        self.assertNotEqual(h["etag"], h0["etag"])  # a different representation
+        self.assertEqual(h["last-modified"], h0["last-modified"])  # only the size changed
+        status, h, body = self.srv.request("GET", "/gen/10000?seed=3", {"Range": "bytes=4000-"})
+        self.assertEqual((status, h["content-range"], body),
+                         (206, "bytes 4000-4999/5000", gen_bytes(4000, 1000, 3)))
+        self.assertEqual(self.srv.request("GET", "/gen/10000", {"Range": "bytes=6000-"})[0], 416)
+        self.assertEqual(int(self.srv.request("HEAD", "/gen/100")[1]["content-length"]), 100)
+        # a later rule switches it off again; /zero too
+        self.srv.control("size=off")
+        self.assertEqual(int(self.srv.request("HEAD", "/gen/10000")[1]["content-length"]), 10000)
+        self.srv.control("size=12\npath=/zero/")
+        self.assertEqual(self.srv.request("GET", "/zero/1m")[2], b"\0" * 12)
+        self.assertEqual(self.srv.log()[1]["faults"], ["size"])
+        for bad in ("size=1099511627777", "size=x", "auth_scheme=ntlm", "proxy_auth=nocolon"):
+            status, _, body = self.srv.request("POST", "/_control", body=bad.encode())
+            self.assertEqual(status, 400, bad)
 
     def test_fault_rate(self):
         self.srv.control("rate=100000")
@@ -765,12 +957,40 @@ class StandaloneTest(unittest.TestCase):
             self.assertIn("ignore_ranges=1 rate=1000000",
                           srv.request("GET", "/_control")[2].decode())
             self.assertEqual(srv.stop(), 0)
+        with Server("--proxy-auth", "u:p", "--proxy-auth-scheme=digest", "--size", "7") as srv:
+            status, h, _ = srv.request("GET", "http://o.invalid/gen/10")
+            self.assertEqual(status, 407)
+            challenge = h["proxy-authenticate"]
+            self.assertTrue(challenge.startswith("Digest realm=\"bgcopy-proxy\""), challenge)
+            status, h, body = srv.request("GET", "http://o.invalid/gen/10", {
+                "Proxy-Authorization": digest_credentials(challenge, "u", "p", "GET",
+                                                          "/gen/10")})
+            self.assertEqual((status, body), (200, gen_bytes(0, 7)))
+            self.assertEqual(srv.stop(), 0)
         # bad options: exit 1 without the listening line
         for args in (["--status", "99"], ["--nonsense"], ["--port", "70000"],
-                     ["--root", "/nonexistent/dir"]):
+                     ["--root", "/nonexistent/dir"], ["--auth-scheme", "ntlm"], ["--md5"]):
             p = subprocess.run([SERVER_PATH] + args, capture_output=True, timeout=10)
             self.assertEqual(p.returncode, 1, args)
             self.assertEqual(p.stdout, b"")
+
+    def test_md5_self_check(self):
+        # RFC 1321 appendix A.5 test suite, then lengths around the 56/64-byte padding edges
+        vectors = [("", "d41d8cd98f00b204e9800998ecf8427e"),
+                   ("a", "0cc175b9c0f1b6a831c399e269772661"),
+                   ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+                   ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+                   ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
+                   ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                    "d174ab98d277d9f5a5611c2c9f419d9f"),
+                   ("1234567890" * 8, "57edf4a22be3c955ac49da2e2107b67a")]
+        vectors += [((("%d:" % n) * 200)[:n], None) for n in
+                    (55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000)]
+        for text, want in vectors:
+            p = subprocess.run([SERVER_PATH, "--md5", text], capture_output=True, timeout=10)
+            self.assertEqual(p.returncode, 0)
+            self.assertEqual(p.stdout.decode(), (want or md5_hex(text)) + "\n", text)
+            self.assertEqual(md5_hex(text), want or md5_hex(text))
 
     def test_signals_exit_zero(self):
         for sig in (signal.SIGTERM, signal.SIGINT):

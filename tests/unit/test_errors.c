@@ -150,6 +150,27 @@ static const struct named_value bits_codes[] = {
     {"BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK", 0x80200076u},
 };
 
+/* The legacy QMgr codes and the event-log message IDs reference 4.2 lists "for completeness":
+ * BGCOPY_E_QM_<rest> for QM_E_<rest>, BGCOPY_E_MC_<rest> for BITS_MC_<rest>. */
+static const struct named_value legacy_codes[] = {
+    {"QM_E_INVALID_STATE", 0x81001001u},
+    {"QM_E_SERVICE_UNAVAILABLE", 0x81001002u},
+    {"QM_E_DOWNLOADER_UNAVAILABLE", 0x81001003u},
+    {"QM_E_ITEM_NOT_FOUND", 0x81001004u},
+    {"BITS_MC_JOB_CANCELLED", 0x80194000u},
+    {"BITS_MC_FILE_DELETION_FAILED", 0x80194001u},
+    {"BITS_MC_FILE_DELETION_FAILED_MORE", 0x80194002u},
+    {"BITS_MC_JOB_PROPERTY_CHANGE", 0x80194003u},
+    {"BITS_MC_JOB_TAKE_OWNERSHIP", 0x80194004u},
+    {"BITS_MC_JOB_SCAVENGED", 0x80194005u},
+    {"BITS_MC_JOB_NOTIFICATION_FAILURE", 0x80194006u},
+    {"BITS_MC_STATE_FILE_CORRUPT", 0x80194007u},
+    {"BITS_MC_FAILED_TO_START", 0x80194008u},
+    {"BITS_MC_FATAL_IGD_ERROR", 0x80194009u},
+    {"BITS_MC_PEERCACHING_PORT", 0x8019400Au},
+    {"BITS_MC_WSD_PORT", 0x8019400Bu},
+};
+
 static int starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -249,6 +270,37 @@ static void test_reference_bits_codes(void **state)
         } else {
             assert_string_equal(found->sym, found->name + 3); /* name without "BG_" */
         }
+    }
+}
+
+static void test_reference_legacy_codes(void **state)
+{
+    size_t i, j;
+
+    (void)state;
+    assert_int_equal(sizeof(legacy_codes) / sizeof(legacy_codes[0]), 16);
+    assert_hr_equal(BGCOPY_E_QM_ITEM_NOT_FOUND, 0x81001004u);
+    assert_hr_equal(BGCOPY_E_MC_JOB_SCAVENGED, 0x80194005u);
+    for (i = 0; i < sizeof(legacy_codes) / sizeof(legacy_codes[0]); i++) {
+        const struct row *found = NULL;
+        const char *name = legacy_codes[i].name;
+        char sym[64];
+
+        assert_string_equal(bgcopy_hr_name((bgcopy_hr)legacy_codes[i].value), name);
+        for (j = 0; j < TABLE_ROWS; j++) {
+            if (strcmp(table[j].name, name) == 0) {
+                found = &table[j];
+            }
+        }
+        assert_non_null(found);
+        assert_hr_equal(found->constant, legacy_codes[i].value);
+        if (starts_with(name, "QM_E_")) {
+            snprintf(sym, sizeof(sym), "E_QM_%s", name + 5);
+        } else {
+            assert_true(starts_with(name, "BITS_MC_"));
+            snprintf(sym, sizeof(sym), "E_MC_%s", name + 8);
+        }
+        assert_string_equal(found->sym, sym);
     }
 }
 
@@ -436,7 +488,7 @@ static void test_table_invariants(void **state)
     size_t bits_rows = 0;
 
     (void)state;
-    assert_int_equal(TABLE_ROWS, 195);
+    assert_int_equal(TABLE_ROWS, 211);
     for (i = 0; i < TABLE_ROWS; i++) {
         const struct row *r = &table[i];
         size_t len = strlen(r->message);
@@ -515,6 +567,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_values),
         cmocka_unit_test(test_reference_bits_codes),
+        cmocka_unit_test(test_reference_legacy_codes),
         cmocka_unit_test(test_reference_http_codes),
         cmocka_unit_test(test_win32_values),
         cmocka_unit_test(test_macros),

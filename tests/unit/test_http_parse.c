@@ -467,8 +467,60 @@ static void test_bypass_list(void **state)
     expect_noproxy("intranet.example", "intranet.example");
     expect_noproxy("*.example.com  10.0.0.1;host", ".example.com,10.0.0.1,host");
     expect_noproxy("<local> *.corp", ".corp");
-    expect_noproxy("10.* *", "*"); /* a '*' inside cannot be expressed; a lone '*' is all */
+    expect_noproxy("10.* *", "*");       /* a '*' inside cannot be expressed; a lone '*' is all */
+    expect_noproxy("host * other", "*"); /* curl honours "*" only as the whole list */
     expect_noproxy("<local>", "");
+}
+
+/* bgcopy__http_bypassed: libcurl's NOPROXY matching, used to tell whether a failed request went
+ * through the OVERRIDE proxy. */
+static void test_bypassed(void **state)
+{
+    static const struct {
+        const char *list, *host;
+        int want;
+    } cases[] = {
+        {NULL, "example.com", 0},
+        {"", "example.com", 0},
+        {"*", "anything.example", 1},
+        {"*", "[::1]", 1},
+        {"example.com", "example.com", 1},
+        {"example.com", "EXAMPLE.Com", 1},
+        {"Example.COM", "www.example.com", 1},
+        {".example.com", "www.example.com", 1},
+        {".example.com", "example.com", 1},
+        {"example.com.", "example.com", 1},
+        {"example.com", "example.com.", 1},
+        {"example.com", "notexample.com", 0},
+        {"example.com", "example.com.evil", 0},
+        {"www.example.com", "example.com", 0},
+        {"other, example.com", "a.example.com", 1},
+        {"other,,  example.com ,x", "example.com", 1},
+        {"other", "example.com", 0},
+        {"127.0.0.1", "127.0.0.1", 1},
+        {"127.0.0.1", "127.0.0.2", 0},
+        {"127.0.0.0/8", "127.9.8.7", 1},
+        {"10.0.0.0/8", "127.0.0.1", 0},
+        {"192.168.0.0/16", "192.168.255.1", 1},
+        {"192.168.0.0/17", "192.168.128.1", 0},
+        {"127.0.0.1/0", "127.0.0.1", 1}, /* /0: the whole address, as curl reads it */
+        {"127.0.0.1/33", "127.0.0.1", 0},
+        {"localhost", "127.0.0.1", 0}, /* names never match addresses */
+        {"0.0.1", "127.0.0.1", 0},     /* nor name-style suffixes of them */
+        {"::1", "[::1]", 1},
+        {"::1", "[::2]", 0},
+        {"fd00::/8", "[fd12:3456::1]", 1},
+        {"fd00::/8", "[fe80::1]", 0},
+        {"2001:db8::/33", "[2001:db8:8000::1]", 0},
+        {"::1", "[::1", 0},
+        {"example.com", "", 0},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (bgcopy__http_bypassed(cases[i].list, cases[i].host) != cases[i].want)
+            fail_msg("NOPROXY \"%s\", host \"%s\": expected %d",
+                     cases[i].list ? cases[i].list : "(null)", cases[i].host, cases[i].want);
 }
 
 int main(void)
@@ -492,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_head_lines_without_crlf),
         cmocka_unit_test(test_proxy_list),
         cmocka_unit_test(test_bypass_list),
+        cmocka_unit_test(test_bypassed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1105,6 +1105,498 @@ static void test_in_flight_limit_is_per_user(void **state)
     assert_int_equal(entered_ms(alice[4]), 100000);
 }
 
+/* ---- urgent kinds before queued JobModification ------------------------------------------- */
+
+/* One log of every callback entry of the ordering test, in entry order. */
+enum entry_kind { ENTRY_TRANSFERRED = 1, ENTRY_ERROR, ENTRY_FILE, ENTRY_MODIFICATION };
+
+struct entry {
+    int kind;
+    bgcopy_job *job;
+    int64_t t_us;
+};
+
+static struct {
+    int n;
+    struct entry e[64];
+} entries;
+
+static void log_entry(int kind, bgcopy_job *job)
+{
+    assert_true(entries.n < 64);
+    entries.e[entries.n].kind = kind;
+    entries.e[entries.n].job = job;
+    entries.e[entries.n].t_us = fx_now_us();
+    entries.n++;
+}
+
+static bgcopy_hr log_transferred(bgcopy_job *job, void *user)
+{
+    log_entry(ENTRY_TRANSFERRED, job);
+    return BGCOPY_S_OK;
+}
+
+static bgcopy_hr log_error(bgcopy_job *job, bgcopy_error *err, void *user)
+{
+    log_entry(ENTRY_ERROR, job);
+    return BGCOPY_S_OK;
+}
+
+static bgcopy_hr log_modification(bgcopy_job *job, uint32_t reserved, void *user)
+{
+    log_entry(ENTRY_MODIFICATION, job);
+    return BGCOPY_S_OK;
+}
+
+static bgcopy_hr log_file(bgcopy_job *job, bgcopy_file *file, void *user)
+{
+    log_entry(ENTRY_FILE, job);
+    return BGCOPY_S_OK;
+}
+
+static const bgcopy_callbacks logging = {sizeof(bgcopy_callbacks), log_transferred, log_error,
+                                         log_modification,         log_file,        NULL};
+
+static void assert_entry(int i, int kind, bgcopy_job *job, int64_t t_us)
+{
+    assert_int_equal(entries.e[i].kind, kind);
+    assert_ptr_equal(entries.e[i].job, job);
+    assert_int_equal(entries.e[i].t_us, t_us);
+}
+
+/* JobTransferred / JobError / FileTransferred run before JobModification calls queued earlier
+ * (reference §5.2; the seed IBackgroundCopyCallback page: JobModification callbacks run on
+ * low-priority threads, JobTransferred / JobError on higher-priority ones, so a JobTransferred
+ * can be received before pending JobModification calls). Four busy JobTransferred callbacks hold
+ * the user's four slots from 0 to 100 s. Meanwhile JobModification is queued for m1 (SetDescription
+ * at 1 s) and m2 (at 2 s), JobError for e (404 at 3 s), FileTransferred and JobTransferred for x
+ * (its one file done at 4 s). Nothing is entered before 100 s; at 100 s the five calls are
+ * entered in exactly this order: JobError(e), FileTransferred(x), JobTransferred(x) - the
+ * urgent kinds in the order their events happened - then JobModification(m1),
+ * JobModification(m2). */
+static void test_urgent_notifications_overtake_queued_modifications(void **state)
+{
+    bgcopy_job *busy[4], *m1, *m2, *e, *x;
+    int i;
+
+    memset(&entries, 0, sizeof(entries));
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 1000, 0.0, 1);
+    fx_add_resource(URL_C, 1000, 0.0, 3);
+    make_busy_jobs(fx_env.mgr, busy, 4, "busy");
+    m1 = fx_make_job("m1", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "m1.bin");
+    m2 = fx_make_job("m2", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "m2.bin");
+    e = fx_make_job("e", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_B, "e.bin"); /* 404 */
+    x = fx_make_job("x", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_C, "x.bin");
+    assert_hr_equal(bgcopy_job_set_notify_flags(m1, BGCOPY_NOTIFY_JOB_MODIFICATION), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_notify_flags(m2, BGCOPY_NOTIFY_JOB_MODIFICATION), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_notify_flags(e, BGCOPY_NOTIFY_JOB_ERROR), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_notify_flags(x, BGCOPY_NOTIFY_FILE_TRANSFERRED |
+                                                       BGCOPY_NOTIFY_JOB_TRANSFERRED),
+                    BGCOPY_S_OK);
+    register_callbacks(m1, &logging, NULL);
+    register_callbacks(m2, &logging, NULL);
+    register_callbacks(e, &logging, NULL);
+    register_callbacks(x, &logging, NULL);
+
+    for (i = 0; i < 4; i++) {
+        assert_hr_equal(bgcopy_job_resume(busy[i]), BGCOPY_S_OK);
+    }
+    fx_advance_to_us(S(1.0));
+    assert_int_equal(transferred_calls.n, 4); /* the four slots are held until 100 s */
+    assert_hr_equal(bgcopy_job_set_description(m1, "m1 changed"), BGCOPY_S_OK);
+    fx_advance_to_us(S(2.0));
+    assert_hr_equal(bgcopy_job_set_description(m2, "m2 changed"), BGCOPY_S_OK);
+    fx_advance_to_us(S(3.0));
+    assert_hr_equal(bgcopy_job_resume(e), BGCOPY_S_OK);
+    fx_advance_to_us(S(4.0));
+    assert_state(e, BGCOPY_JOB_STATE_ERROR);
+    assert_hr_equal(bgcopy_job_resume(x), BGCOPY_S_OK);
+    fx_advance_to_us(S(99.999));
+    assert_state(x, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(entries.n, 0);
+
+    fx_advance_to_us(S(100.0));
+    assert_int_equal(entries.n, 5);
+    assert_entry(0, ENTRY_ERROR, e, S(100.0));
+    assert_entry(1, ENTRY_FILE, x, S(100.0));
+    assert_entry(2, ENTRY_TRANSFERRED, x, S(100.0));
+    assert_entry(3, ENTRY_MODIFICATION, m1, S(100.0));
+    assert_entry(4, ENTRY_MODIFICATION, m2, S(100.0));
+    fx_advance_to_us(S(1000.0));
+    assert_int_equal(entries.n, 5);
+    assert_int_equal(transferred_calls.n, 4);
+}
+
+/* ---- FileRangesTransferred ---------------------------------------------------------------- */
+
+static int ranges_calls, file_calls;
+
+static bgcopy_hr count_ranges(bgcopy_job *job, bgcopy_file *file, uint32_t count,
+                              const bgcopy_file_range *ranges, void *user)
+{
+    ranges_calls++;
+    return BGCOPY_S_OK;
+}
+
+static bgcopy_hr count_file(bgcopy_job *job, bgcopy_file *file, void *user)
+{
+    file_calls++;
+    return BGCOPY_S_OK;
+}
+
+/* BG_NOTIFY_FILE_RANGES_TRANSFERRED (0x20) is "accepted on any job, delivered only for jobs
+ * meeting ON_DEMAND_MODE requirements" (reference §5.1). The emulation has no on-demand mode
+ * (enabling BITS_JOB_PROPERTY_ON_DEMAND_MODE returns E_NOTIMPL), so no job meets them: a job
+ * with AddFileWithRanges (bytes 0-999 and 5,000-6,999 of 100,000) and flags 0x31 (0x20 | 0x10
+ * | 0x1) accepts the flags, transfers its 3,000 bytes and gets FileTransferred and
+ * JobTransferred once each - and FileRangesTransferred never. 0x20 alone is accepted too and
+ * gives no call at all. */
+static void test_file_ranges_transferred_never_delivered(void **state)
+{
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_file_range ranges[2] = {{0, 1000}, {5000, 2000}};
+    bgcopy_job_property_value v;
+    bgcopy_job_progress p;
+    bgcopy_job *job, *only;
+    char local[600];
+
+    ranges_calls = file_calls = 0;
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("ranges", BGCOPY_JOB_PRIORITY_FOREGROUND, NULL, NULL);
+    only = fx_make_job("ranges-only", BGCOPY_JOB_PRIORITY_FOREGROUND, NULL, NULL);
+    fx_local_path(local, sizeof(local), "r.bin");
+    assert_hr_equal(bgcopy_job_add_file_with_ranges(job, URL_A, local, 2, ranges), BGCOPY_S_OK);
+    fx_local_path(local, sizeof(local), "r2.bin");
+    assert_hr_equal(bgcopy_job_add_file_with_ranges(only, URL_A, local, 2, ranges), BGCOPY_S_OK);
+
+    v.enable = 1;
+    assert_hr_equal(bgcopy_job_set_property(job, BGCOPY_JOB_PROPERTY_ON_DEMAND_MODE, &v),
+                    BGCOPY_E_NOTIMPL);
+    assert_hr_equal(bgcopy_job_get_property(job, BGCOPY_JOB_PROPERTY_ON_DEMAND_MODE, &v),
+                    BGCOPY_S_OK);
+    assert_int_equal(v.enable, 0);
+
+    assert_hr_equal(bgcopy_job_set_notify_flags(job, BGCOPY_NOTIFY_FILE_RANGES_TRANSFERRED |
+                                                         BGCOPY_NOTIFY_FILE_TRANSFERRED |
+                                                         BGCOPY_NOTIFY_JOB_TRANSFERRED),
+                    BGCOPY_S_OK);
+    assert_int_equal(notify_flags(job), 0x31);
+    assert_hr_equal(bgcopy_job_set_notify_flags(only, 0x20), BGCOPY_S_OK);
+    assert_int_equal(notify_flags(only), BGCOPY_NOTIFY_FILE_RANGES_TRANSFERRED);
+    cb.job_transferred = rec_transferred;
+    cb.job_error = rec_error;
+    cb.job_modification = rec_modification;
+    cb.file_transferred = count_file;
+    cb.file_ranges_transferred = count_ranges;
+    register_callbacks(job, &cb, NULL);
+    register_callbacks(only, &cb, NULL);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(only), BGCOPY_S_OK);
+
+    fx_advance_to_us(S(600.0));
+    assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_state(only, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_hr_equal(bgcopy_job_get_progress(job, &p), BGCOPY_S_OK);
+    assert_int_equal(p.bytes_total, 3000);
+    assert_int_equal(p.bytes_transferred, 3000);
+    assert_int_equal(ranges_calls, 0);
+    assert_int_equal(file_calls, 1);
+    assert_int_equal(transferred_calls.n, 1);
+    assert_ptr_equal(transferred_calls.c[0].job, job);
+    assert_int_equal(error_calls.n, 0);
+    assert_int_equal(modification_calls.n, 0);
+}
+
+/* ---- the versioned callbacks struct --------------------------------------------------------
+ * size is the caller's sizeof(bgcopy_callbacks) (job.h): at least up to the end of
+ * job_transferred (an older, shorter struct is accepted; the members beyond its size count as
+ * NULL), at most 4,096. */
+
+#define CALLBACKS_MIN (offsetof(bgcopy_callbacks, job_transferred) + sizeof(void (*)(void)))
+
+static bgcopy_hr other_transferred(bgcopy_job *job, void *user)
+{
+    fail_msg("a refused registration was used");
+    return BGCOPY_S_OK;
+}
+
+/* A size below the minimum (0, sizeof(size_t), one byte short of job_transferred's end) or
+ * above 4,096 is refused with E_INVALIDARG (0x80070057) and the previous registration stays:
+ * GetNotifyInterface returns its callbacks and user pointer, and it is the one called when the
+ * job is TRANSFERRED (at 1 s). GetNotifyInterface with a struct whose size is too small fails
+ * the same way. */
+static void test_callbacks_size_too_small_keeps_registration(void **state)
+{
+    const size_t bad_sizes[4] = {0, sizeof(size_t), CALLBACKS_MIN - 1, 4097};
+    bgcopy_callbacks bad, got;
+    bgcopy_job *job;
+    void *user = NULL;
+    int marker = 0, other = 0, registered = -1;
+    size_t i;
+
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("sized", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    register_callbacks(job, &recording, &marker);
+    for (i = 0; i < 4; i++) {
+        memset(&bad, 0, sizeof(bad));
+        bad.size = bad_sizes[i];
+        bad.job_transferred = other_transferred;
+        assert_hr_equal(bgcopy_job_set_notify_callbacks(job, &bad, &other), BGCOPY_E_INVALIDARG);
+        assert_hr_equal(bgcopy_job_set_notify_callbacks(job, &bad, &other), 0x80070057u);
+    }
+
+    memset(&got, 0, sizeof(got));
+    got.size = CALLBACKS_MIN - 1;
+    assert_hr_equal(bgcopy_job_get_notify_callbacks(job, &registered, &got, &user),
+                    BGCOPY_E_INVALIDARG);
+    got.size = sizeof(got);
+    assert_hr_equal(bgcopy_job_get_notify_callbacks(job, &registered, &got, &user), BGCOPY_S_OK);
+    assert_int_equal(registered, 1);
+    assert_int_equal(got.size, sizeof(got));
+    assert_ptr_equal(got.job_transferred, rec_transferred);
+    assert_ptr_equal(got.job_error, rec_error);
+    assert_ptr_equal(got.job_modification, rec_modification);
+    assert_null(got.file_transferred);
+    assert_null(got.file_ranges_transferred);
+    assert_ptr_equal(user, &marker);
+
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    fx_advance_to_us(S(100.0));
+    assert_int_equal(transferred_calls.n, 1);
+    assert_ms(transferred_calls.c[0].t_us, 1000);
+}
+
+static bgcopy_hr never_file(bgcopy_job *job, bgcopy_file *file, void *user)
+{
+    fail_msg("a member beyond the registered size was called");
+    return BGCOPY_S_OK;
+}
+
+static bgcopy_hr never_ranges(bgcopy_job *job, bgcopy_file *file, uint32_t count,
+                              const bgcopy_file_range *ranges, void *user)
+{
+    fail_msg("a member beyond the registered size was called");
+    return BGCOPY_S_OK;
+}
+
+/* An older, shorter struct: size = offsetof(file_transferred), the IBackgroundCopyCallback
+ * layout (size and the three base methods). Accepted (S_OK); the bytes beyond size are not
+ * read even though the caller's memory holds pointers there: GetNotifyInterface gives NULL
+ * for file_transferred and file_ranges_transferred, and with flags 0x13 the job's
+ * FileTransferred is skipped (an absent member counts as S_OK) while JobTransferred is called
+ * at 1 s. GetNotifyInterface into a short struct writes only its size bytes (a sentinel past
+ * them stays) and keeps its size member. The minimum, size and job_transferred only, is
+ * accepted too: the other members read as NULL. */
+static void test_callbacks_older_shorter_struct(void **state)
+{
+    const size_t v1 = offsetof(bgcopy_callbacks, file_transferred);
+    bgcopy_callbacks cb, got;
+    bgcopy_job *job;
+    int registered = -1;
+
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("v1", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    assert_hr_equal(bgcopy_job_set_notify_flags(job, 0x13), BGCOPY_S_OK);
+
+    cb = recording;
+    cb.size = CALLBACKS_MIN;
+    cb.file_transferred = never_file;
+    register_callbacks(job, &cb, NULL);
+    memset(&got, 0, sizeof(got));
+    got.size = sizeof(got);
+    assert_hr_equal(bgcopy_job_get_notify_callbacks(job, &registered, &got, NULL), BGCOPY_S_OK);
+    assert_ptr_equal(got.job_transferred, rec_transferred);
+    assert_null(got.job_error);
+    assert_null(got.job_modification);
+    assert_null(got.file_transferred);
+
+    cb.size = v1;
+    cb.file_ranges_transferred = never_ranges;
+    register_callbacks(job, &cb, NULL);
+    memset(&got, 0, sizeof(got));
+    got.size = sizeof(got);
+    assert_hr_equal(bgcopy_job_get_notify_callbacks(job, &registered, &got, NULL), BGCOPY_S_OK);
+    assert_int_equal(registered, 1);
+    assert_ptr_equal(got.job_transferred, rec_transferred);
+    assert_ptr_equal(got.job_error, rec_error);
+    assert_ptr_equal(got.job_modification, rec_modification);
+    assert_null(got.file_transferred);
+    assert_null(got.file_ranges_transferred);
+
+    got.size = v1;
+    got.file_transferred = count_file; /* sentinel past the short struct */
+    got.job_transferred = NULL;
+    assert_hr_equal(bgcopy_job_get_notify_callbacks(job, &registered, &got, NULL), BGCOPY_S_OK);
+    assert_int_equal(got.size, v1);
+    assert_ptr_equal(got.job_transferred, rec_transferred);
+    assert_ptr_equal(got.file_transferred, count_file);
+
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    fx_advance_to_us(S(100.0));
+    assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(transferred_calls.n, 1);
+    assert_ms(transferred_calls.c[0].t_us, 1000);
+}
+
+/* ---- failing callbacks ---------------------------------------------------------------------- */
+
+/* A JobError checked with cmocka expectations: entry time in ms, state and the error's code;
+ * returns the queued will_return value. */
+static bgcopy_hr expect_job_error(bgcopy_job *job, bgcopy_error *err, void *user)
+{
+    int64_t t_ms = fx_now_us() / 1000;
+    bgcopy_job_state state = fx_job_state(job);
+    bgcopy_error_context context;
+    bgcopy_hr hr = BGCOPY_S_OK;
+    uint32_t code;
+
+    assert_hr_equal(bgcopy_error_get_error(err, &context, &hr), BGCOPY_S_OK);
+    code = (uint32_t)hr;
+    check_expected(t_ms);
+    check_expected(state);
+    check_expected(code);
+    record(&error_calls, job);
+    return (bgcopy_hr)(uint32_t)mock();
+}
+
+static void queue_job_error(int64_t t_ms, bgcopy_hr result)
+{
+    expect_value(expect_job_error, t_ms, t_ms);
+    expect_value(expect_job_error, state, BGCOPY_JOB_STATE_ERROR);
+    expect_value(expect_job_error, code, (uint32_t)BGCOPY_E_HTTP_ERROR_404);
+    will_return(expect_job_error, (uint32_t)result);
+}
+
+/* A JobError that does not return S_OK, on a job without a command line, is called again
+ * every notify_retry_interval (45 s here) until it does: E_FAIL at 0 s, S_FALSE (a success
+ * code, but not S_OK) at 45 s, S_OK at 90 s; then never again. The job stays in ERROR. */
+static void test_failing_job_error_is_retried_until_s_ok(void **state)
+{
+    bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    char *program = NULL, *params = NULL;
+    bgcopy_job *job;
+
+    mo.notify_retry_interval = 45;
+    fx_start_sim(0, &mo);
+    job = fx_make_job("error-retry", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin"); /* 404 */
+    assert_hr_equal(bgcopy_job_get_notify_cmd_line(job, &program, &params), BGCOPY_S_OK);
+    assert_string_equal(program, "");
+    assert_string_equal(params, "");
+    bgcopy_free(program);
+    bgcopy_free(params);
+    cb.job_error = expect_job_error;
+    register_callbacks(job, &cb, NULL);
+    queue_job_error(0, BGCOPY_E_FAIL);
+    queue_job_error(45000, BGCOPY_S_FALSE);
+    queue_job_error(90000, BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+
+    fx_advance_to_us(S(44.999));
+    assert_int_equal(error_calls.n, 1);
+    fx_advance_to_us(S(89.999));
+    assert_int_equal(error_calls.n, 2);
+    fx_advance_to_us(S(90.0));
+    assert_int_equal(error_calls.n, 3);
+    fx_advance_to_us(S(3600.0));
+    assert_int_equal(error_calls.n, 3);
+    assert_state(job, BGCOPY_JOB_STATE_ERROR);
+}
+
+/* S_FALSE from JobTransferred is not S_OK: called again after notify_retry_interval (30 s),
+ * at 1 s and 31 s (reference §5.2: "anything other than S_OK"). */
+static void test_job_transferred_s_false_is_retried(void **state)
+{
+    bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_job *job;
+
+    mo.notify_retry_interval = 30;
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("s-false", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    cb.job_transferred = expect_transferred;
+    register_callbacks(job, &cb, NULL);
+    queue_transferred(job, 1000, NULL, BGCOPY_S_FALSE);
+    queue_transferred(job, 31000, NULL, BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    fx_advance_to_us(S(30.999));
+    assert_int_equal(transferred_calls.n, 1);
+    fx_advance_to_us(S(1000.0));
+    assert_int_equal(transferred_calls.n, 2);
+}
+
+/* S_FALSE from FileTransferred settles it (reference §5.2: FileTransferred is called again
+ * only for a *negative* HRESULT): called once at 1 s, JobTransferred follows at 1 s, and
+ * neither is called again. */
+static void test_file_transferred_s_false_is_accepted(void **state)
+{
+    bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_job *job;
+
+    mo.notify_retry_interval = 30;
+    fx_start_sim(0, &mo);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("file-s-false", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    assert_hr_equal(bgcopy_job_set_notify_flags(job, BGCOPY_NOTIFY_FILE_TRANSFERRED |
+                                                         BGCOPY_NOTIFY_JOB_TRANSFERRED),
+                    BGCOPY_S_OK);
+    cb.file_transferred = file_fails_once;
+    cb.job_transferred = job_after_files;
+    register_callbacks(job, &cb, NULL);
+    expect_function_call(file_fails_once);
+    expect_value(file_fails_once, t_ms, 1000);
+    will_return(file_fails_once, (uint32_t)BGCOPY_S_FALSE);
+    expect_function_call(job_after_files);
+    expect_value(job_after_files, t_ms, 1000);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    fx_advance_to_us(S(1000.0));
+    assert_int_equal(transferred_calls.n, 1);
+}
+
+/* The default notify_retry_interval, with no manager options at all, is 60 s: a JobTransferred
+ * failing at 1 s is called again at 61 s (not before), and a FileTransferred failing at 1 s
+ * of another job at 61 s too. */
+static void test_default_notify_retry_interval_is_60_s(void **state)
+{
+    bgcopy_manager_options mo = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT, fcb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_job *job, *fjob;
+
+    assert_int_equal(mo.notify_retry_interval, 0); /* 0: the engine's default */
+    fx_start_sim(0, NULL);
+    fx_add_resource(URL_A, 100000, 100000.0, 1);
+    job = fx_make_job("default-retry", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "a.bin");
+    fjob = fx_make_job("default-file-retry", BGCOPY_JOB_PRIORITY_FOREGROUND, URL_A, "f.bin");
+    assert_hr_equal(bgcopy_job_set_notify_flags(fjob, BGCOPY_NOTIFY_FILE_TRANSFERRED), BGCOPY_S_OK);
+    cb.job_transferred = expect_transferred;
+    fcb.file_transferred = file_fails_once;
+    register_callbacks(job, &cb, NULL);
+    register_callbacks(fjob, &fcb, NULL);
+    queue_transferred(job, 1000, NULL, BGCOPY_E_FAIL);
+    queue_transferred(job, 61000, NULL, BGCOPY_S_OK);
+    expect_function_call(file_fails_once);
+    expect_value(file_fails_once, t_ms, 1000);
+    will_return(file_fails_once, (uint32_t)BGCOPY_E_FAIL);
+    expect_function_call(file_fails_once);
+    expect_value(file_fails_once, t_ms, 61000);
+    will_return(file_fails_once, (uint32_t)BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(fjob), BGCOPY_S_OK);
+
+    fx_advance_to_us(S(60.999));
+    assert_int_equal(transferred_calls.n, 1);
+    fx_advance_to_us(S(61.0));
+    assert_int_equal(transferred_calls.n, 2);
+    fx_advance_to_us(S(3600.0));
+    assert_int_equal(transferred_calls.n, 2);
+}
+
 /* ---- the seed's JobError handler ------------------------------------------------------------
  * IBackgroundCopyCallback's example (seed 001), ported to C:
  *
@@ -1377,6 +1869,14 @@ int main(void)
         NOTIFY_TEST(test_four_notifications_in_flight_per_user),
         NOTIFY_TEST(test_notify_max_in_flight_option),
         NOTIFY_TEST(test_in_flight_limit_is_per_user),
+        NOTIFY_TEST(test_urgent_notifications_overtake_queued_modifications),
+        NOTIFY_TEST(test_file_ranges_transferred_never_delivered),
+        NOTIFY_TEST(test_callbacks_size_too_small_keeps_registration),
+        NOTIFY_TEST(test_callbacks_older_shorter_struct),
+        NOTIFY_TEST(test_failing_job_error_is_retried_until_s_ok),
+        NOTIFY_TEST(test_job_transferred_s_false_is_retried),
+        NOTIFY_TEST(test_file_transferred_s_false_is_accepted),
+        NOTIFY_TEST(test_default_notify_retry_interval_is_60_s),
         NOTIFY_TEST(test_seed_handler_under_2gib_switches_to_foreground),
         NOTIFY_TEST(test_seed_handler_over_2gib_leaves_error),
         NOTIFY_TEST(test_seed_handler_unknown_size_leaves_error),

@@ -14,7 +14,8 @@
  *   - a command line set after the event still runs;
  *   - named handlers: delivery, owed notifications delivered on (re-)registration, per-user
  *     names, live callbacks first, argument checks;
- *   - at most four notifications in flight per user, across that user's managers.
+ *   - at most four notifications in flight per user, across that user's managers;
+ *   - the program gets the job owner's HOME, USER, LOGNAME and SHELL.
  *
  * The command line is "/bin/sh -c "<script>" sh <GUID>": the whole script is one
  * double-quoted token (Windows-style splitting), $1 in the script is the job's GUID. Scripts
@@ -29,6 +30,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -880,12 +882,137 @@ static void test_cmdline_first_token_is_program(void **state)
     assert_hr_equal(bgcopy_job_set_notify_cmd_line(job, NULL, NULL), BGCOPY_S_OK);
 }
 
+/* ---- the command line's environment --------------------------------------------------------- */
+
+extern char **environ;
+
+#define ENV_MAX 512
+
+/* The NUL-separated entries of file `name` in the scratch directory (env -0 output). */
+static int read_env_file(const char *name, char *buf, size_t size, char **entries)
+{
+    char path[600];
+    size_t len, i;
+    int n = 0;
+    FILE *f;
+
+    fx_local_path(path, sizeof(path), name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    len = fread(buf, 1, size - 1, f);
+    assert_true(len < size - 1);
+    fclose(f);
+    buf[len] = '\0';
+    for (i = 0; i < len; i += strlen(buf + i) + 1) {
+        assert_true(n < ENV_MAX);
+        entries[n++] = buf + i;
+    }
+    return n;
+}
+
+/* Whether entry e sets one of the variables the owner's environment defines (or PWD, which
+ * /bin/sh sets itself). */
+static int defined_by_owner(const char *e)
+{
+    static const char *const names[] = {"HOME=", "LOGNAME=", "PATH=", "SHELL=", "USER=", "PWD="};
+    size_t i;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strncmp(e, names[i], strlen(names[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int count_entry(char **entries, int n, const char *want)
+{
+    int i, k = 0;
+    for (i = 0; i < n; i++) {
+        k += strcmp(entries[i], want) == 0;
+    }
+    return k;
+}
+
+/* The program runs with the job owner's environment (reference §5.4: CreateProcessAsUser in
+ * the owner's context), not the application's identity: the simulation's jobs belong to
+ * "alice", so HOME is her home directory ("/" when the system has no such account), USER and
+ * LOGNAME "alice", SHELL her login shell (/bin/sh without an account), PATH the process's; the
+ * process's other variables (a marker set here) follow unchanged. The application's own HOME,
+ * USER, LOGNAME and SHELL (changed here to values no owner has) do not reach the program.
+ * Checked on /usr/bin/env -0's output: every entry is accounted for. */
+static void test_cmdline_gets_owner_environment(void **state)
+{
+    static const char *const saved_names[] = {"HOME", "USER", "LOGNAME", "SHELL"};
+    char *saved[4], *entries[ENV_MAX], *owner = NULL, want[5][700];
+    static char buf[1 << 16];
+    const char *path = getenv("PATH");
+    struct passwd *pw;
+    bgcopy_job *job;
+    int i, n, accounted = 0, j;
+
+    for (i = 0; i < 4; i++) {
+        const char *v = getenv(saved_names[i]);
+        saved[i] = v != NULL ? strdup(v) : NULL;
+    }
+    assert_int_equal(setenv("HOME", "/nonexistent/app-home", 1), 0);
+    assert_int_equal(setenv("USER", "app-user", 1), 0);
+    assert_int_equal(setenv("LOGNAME", "app-user", 1), 0);
+    assert_int_equal(setenv("SHELL", "/bin/false", 1), 0);
+    assert_int_equal(setenv("BGCOPY_TEST_ENV_MARK", "kept = as is", 1), 0);
+
+    start();
+    job = quick_job("env.bin");
+    assert_hr_equal(bgcopy_job_get_owner(job, &owner), BGCOPY_S_OK);
+    assert_string_equal(owner, "alice");
+    bgcopy_free(owner);
+    set_script(job, "exec /usr/bin/env -0 > @/env.txt");
+    resume_until_idle(job);
+    assert_state(job, BGCOPY_JOB_STATE_TRANSFERRED);
+    n = read_env_file("env.txt", buf, sizeof(buf), entries);
+
+    pw = getpwnam("alice");
+    snprintf(want[0], sizeof(want[0]), "HOME=%s", pw != NULL ? pw->pw_dir : "/");
+    snprintf(want[1], sizeof(want[1]), "USER=alice");
+    snprintf(want[2], sizeof(want[2]), "LOGNAME=alice");
+    snprintf(want[3], sizeof(want[3]), "SHELL=%s", pw != NULL ? pw->pw_shell : "/bin/sh");
+    snprintf(want[4], sizeof(want[4]), "PATH=%s",
+             path != NULL && path[0] != '\0' ? path : "/usr/local/bin:/usr/bin:/bin");
+    for (j = 0; j < 5; j++) {
+        assert_int_equal(count_entry(entries, n, want[j]), 1);
+    }
+    assert_int_equal(count_entry(entries, n, "BGCOPY_TEST_ENV_MARK=kept = as is"), 1);
+    /* Every other entry of the process is passed on, and nothing else appears. */
+    for (i = 0; environ[i] != NULL; i++) {
+        if (!defined_by_owner(environ[i])) {
+            assert_int_equal(count_entry(entries, n, environ[i]), 1);
+            accounted++;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (strncmp(entries[i], "PWD=", 4) == 0) {
+            accounted++; /* set by /bin/sh */
+        }
+    }
+    assert_int_equal(n, accounted + 5);
+
+    for (i = 0; i < 4; i++) {
+        if (saved[i] != NULL) {
+            setenv(saved_names[i], saved[i], 1);
+        } else {
+            unsetenv(saved_names[i]);
+        }
+        free(saved[i]);
+    }
+    unsetenv("BGCOPY_TEST_ENV_MARK");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_cmdline_first_token_is_program),
+        T(test_cmdline_gets_owner_environment),
         T(test_cmdline_runs_once_on_transferred),
         T(test_cmdline_nonzero_exit_retried_after_retry_delay),
         T(test_cmdline_keeps_failing_runs_every_retry_delay),

@@ -747,6 +747,92 @@ static void test_owed_notification_survives(void **s)
     assert_true(has_pattern(local, SEED_A, SIZE_A));
 }
 
+static int error_calls;
+
+/* The error a persisted JobError sees: the 404 of URL_B, in the REMOTE_FILE context. */
+static void check_404(bgcopy_error *err)
+{
+    bgcopy_error_context ctx;
+    bgcopy_hr code;
+    assert_hr_equal(bgcopy_error_get_error(err, &ctx, &code), BGCOPY_S_OK);
+    assert_int_equal(ctx, BGCOPY_ERROR_CONTEXT_REMOTE_FILE);
+    assert_hr_equal(code, BGCOPY_E_HTTP_ERROR(404));
+}
+
+static bgcopy_hr refuse_error(bgcopy_job *job, bgcopy_error *err, void *user)
+{
+    (void)user;
+    (void)job;
+    check_404(err);
+    error_calls++;
+    return BGCOPY_E_FAIL;
+}
+
+static bgcopy_hr accept_error(bgcopy_job *job, bgcopy_error *err, void *user)
+{
+    (void)user;
+    check_404(err);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_ERROR);
+    error_calls += 100;
+    return BGCOPY_S_OK;
+}
+
+/* The JobError counterpart of test_owed_notification_survives: a JobError the persisted
+ * handler refused (E_FAIL at 0 s) is still owed after a restart an hour later and reaches the
+ * handler, with the job's 404 error, as soon as it is registered again; the handler's S_OK
+ * settles it, which is persisted too: a third life's handler is not called, and the job is
+ * still in ERROR. */
+static void test_owed_job_error_survives(void **s)
+{
+    life l;
+    bgcopy_guid id;
+    bgcopy_job *job;
+    bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
+    bgcopy_sim_fault f = BGCOPY_SIM_FAULT_INIT;
+    char local[700];
+    (void)s;
+
+    error_calls = 0;
+    open_life(&l, T0, 0);
+    cb.job_error = refuse_error;
+    assert_hr_equal(bgcopy_manager_register_notify_handler(l.mgr, "app", &cb, NULL), BGCOPY_S_OK);
+    f.url = URL_B;
+    f.status = 404;
+    assert_hr_equal(bgcopy_sim_add_fault(l.sim, &f), BGCOPY_S_OK);
+    assert_hr_equal(
+        bgcopy_manager_create_job(l.mgr, "owed error", BGCOPY_JOB_TYPE_DOWNLOAD, &id, &job),
+        BGCOPY_S_OK);
+    path_in(local, sizeof(local), dl, "e.bin");
+    assert_hr_equal(bgcopy_job_add_file(job, URL_B, local), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_set_notify_handler(job, "app"), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 5), BGCOPY_S_OK);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_ERROR);
+    assert_int_equal(error_calls, 1);
+    bgcopy_job_release(job);
+    end_life(&l);
+
+    open_life(&l, T0 + 3600, 0);
+    cb.job_error = accept_error;
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 1), BGCOPY_S_OK);
+    assert_int_equal(error_calls, 1); /* owed, but no target yet */
+    assert_hr_equal(bgcopy_manager_register_notify_handler(l.mgr, "app", &cb, NULL), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 1), BGCOPY_S_OK);
+    assert_int_equal(error_calls, 101);
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 600), BGCOPY_S_OK);
+    assert_int_equal(error_calls, 101);
+    end_life(&l);
+
+    open_life(&l, T0 + 7200, 0);
+    assert_hr_equal(bgcopy_manager_register_notify_handler(l.mgr, "app", &cb, NULL), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_sim_advance(l.sim, 600), BGCOPY_S_OK);
+    assert_int_equal(error_calls, 101);
+    job = find_job(&l, &id);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_ERROR);
+    bgcopy_job_release(job);
+    end_life(&l);
+}
+
 /* What SIGKILL leaves of the store: a copy of the database and its WAL taken while the engine
  * runs (no write is in progress between two calls on the simulation's thread). */
 static void snapshot_store(const char *to)
@@ -1274,6 +1360,7 @@ int main(void)
         cmocka_unit_test_setup(test_inactivity_counts_closed_time, setup),
         cmocka_unit_test_setup(test_no_progress_counts_closed_time, setup),
         cmocka_unit_test_setup(test_owed_notification_survives, setup),
+        cmocka_unit_test_setup(test_owed_job_error_survives, setup),
         cmocka_unit_test_setup(test_crash_after_partial_write_keeps_every_file, setup),
         cmocka_unit_test_setup(test_extra_bytes_are_cut, setup),
         cmocka_unit_test_setup(test_missing_temp_restarts_file, setup),

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,17 @@ static void test_create_excl_twice(void **state)
     assert_hr_equal(bgcopy__fs_create_excl(tpath(p, "excl"), &fd2), 0x80070050u);
     bgcopy__fs_close(fd);
     assert_int_equal(file_size("excl"), 0);
+}
+
+/* In a directory that does not exist: ERROR_PATH_NOT_FOUND, as CreateFile says, not ENOENT's
+ * ERROR_FILE_NOT_FOUND. */
+static void test_create_excl_missing_directory(void **state)
+{
+    char p[256];
+    int fd = -1;
+
+    assert_hr_equal(bgcopy__fs_create_excl(tpath(p, "no-such-dir/f"), &fd), 0x80070003u);
+    assert_int_equal(fd, -1);
 }
 
 static void test_open(void **state)
@@ -752,6 +764,109 @@ static void test_run_stdin_environment(void **state)
     assert_int_equal(run_ok(env), 1);
 }
 
+/* The owner's environment of a notification program (bgcopy__sys_owner_environ). fresh (a
+ * service acting as the owner): exactly HOME, LOGNAME, PATH, SHELL and USER, from the owner's
+ * account ("root": its passwd entry) or, for an account-less "uid:4242", HOME=/ and
+ * SHELL=/bin/sh; PATH is the login default, never the caller's. Not fresh: the same identity
+ * variables, the caller's PATH and every other variable of the caller. */
+static void test_owner_environ(void **state)
+{
+    struct passwd *pw = getpwnam("root");
+    char home[600], shell[600], **env = NULL, *saved_path = NULL;
+    size_t n, i;
+    int mark = 0, path = 0, own_home = 0;
+
+    assert_non_null(pw);
+    assert_non_null(getenv("PATH"));
+    saved_path = strdup(getenv("PATH"));
+    assert_non_null(saved_path);
+    snprintf(home, sizeof(home), "HOME=%s", pw->pw_dir);
+    snprintf(shell, sizeof(shell), "SHELL=%s", pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+    assert_int_equal(setenv("BGCOPY_TEST_OWNER_ENV", "1", 1), 0);
+    assert_int_equal(setenv("PATH", "/opt/app/bin:/usr/bin:/bin", 1), 0);
+
+    assert_hr_equal(bgcopy__sys_owner_environ("root", 1, &env), BGCOPY_S_OK);
+    assert_non_null(env);
+    for (n = 0; env[n] != NULL; n++)
+        ;
+    assert_int_equal(n, 5);
+    assert_string_equal(env[0], home);
+    assert_string_equal(env[1], "LOGNAME=root");
+    assert_string_equal(env[2], "PATH=/usr/local/bin:/usr/bin:/bin");
+    assert_string_equal(env[3], shell);
+    assert_string_equal(env[4], "USER=root");
+    bgcopy__sys_environ_free(env);
+
+    assert_hr_equal(bgcopy__sys_owner_environ("uid:4242", 1, &env), BGCOPY_S_OK);
+    for (n = 0; env[n] != NULL; n++)
+        ;
+    assert_int_equal(n, 5);
+    assert_string_equal(env[0], "HOME=/");
+    assert_string_equal(env[1], "LOGNAME=uid:4242");
+    assert_string_equal(env[3], "SHELL=/bin/sh");
+    assert_string_equal(env[4], "USER=uid:4242");
+    bgcopy__sys_environ_free(env);
+
+    assert_hr_equal(bgcopy__sys_owner_environ("uid:4242", 0, &env), BGCOPY_S_OK);
+    for (i = 0; env[i] != NULL; i++) {
+        mark += strcmp(env[i], "BGCOPY_TEST_OWNER_ENV=1") == 0;
+        path += strncmp(env[i], "PATH=", 5) == 0;
+        own_home += strncmp(env[i], "HOME=", 5) == 0;
+    }
+    assert_string_equal(env[0], "HOME=/");
+    assert_string_equal(env[2], "PATH=/opt/app/bin:/usr/bin:/bin");
+    assert_int_equal(mark, 1);
+    assert_int_equal(path, 1);
+    assert_int_equal(own_home, 1);
+    bgcopy__sys_environ_free(env);
+
+    env = (char **)&env;
+    assert_hr_equal(bgcopy__sys_owner_environ(NULL, 1, &env), BGCOPY_E_INVALIDARG);
+    assert_null(env);
+    assert_int_equal(unsetenv("BGCOPY_TEST_OWNER_ENV"), 0);
+    assert_int_equal(setenv("PATH", saved_path, 1), 0);
+    free(saved_path);
+}
+
+/* bgcopy__sys_run_as with fresh set: the program's whole environment is the owner's five
+ * variables (/bin/sh adds PWD only); with fresh 0 a variable of the caller reaches it. */
+static void test_run_as_owner_environment(void **state)
+{
+    char out[700], cmd[800], buf[4096];
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    size_t len;
+    int code = -1, n = 0;
+    char *p;
+    FILE *f;
+
+    snprintf(out, sizeof(out), "%s/env.out", tmpdir);
+    snprintf(cmd, sizeof(cmd), "exec /usr/bin/env > '%s'", out);
+    assert_int_equal(setenv("BGCOPY_TEST_OWNER_ENV", "2", 1), 0);
+    assert_hr_equal(bgcopy__sys_run_as("/bin/sh", argv, "uid:4242", 1, &code), BGCOPY_S_OK);
+    assert_int_equal(code, 0);
+    f = fopen(out, "r");
+    assert_non_null(f);
+    len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    for (p = strtok(buf, "\n"); p != NULL; p = strtok(NULL, "\n")) {
+        if (strncmp(p, "PWD=", 4) == 0) {
+            continue;
+        }
+        assert_true(strcmp(p, "HOME=/") == 0 || strcmp(p, "LOGNAME=uid:4242") == 0 ||
+                    strcmp(p, "PATH=/usr/local/bin:/usr/bin:/bin") == 0 ||
+                    strcmp(p, "SHELL=/bin/sh") == 0 || strcmp(p, "USER=uid:4242") == 0);
+        n++;
+    }
+    assert_int_equal(n, 5);
+
+    snprintf(cmd, sizeof(cmd), "test \"$BGCOPY_TEST_OWNER_ENV\" = 2 && test \"$USER\" = uid:4242");
+    assert_hr_equal(bgcopy__sys_run_as("/bin/sh", argv, "uid:4242", 0, &code), BGCOPY_S_OK);
+    assert_int_equal(code, 0);
+    assert_hr_equal(bgcopy__sys_run_as("/bin/sh", argv, NULL, 0, &code), BGCOPY_E_INVALIDARG);
+    assert_int_equal(unsetenv("BGCOPY_TEST_OWNER_ENV"), 0);
+}
+
 static void test_run_invalid_args(void **state)
 {
     char *argv[] = {"/bin/true", NULL};
@@ -770,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_mono_clock),
         cmocka_unit_test(test_wall_clock),
         cmocka_unit_test(test_create_excl_twice),
+        cmocka_unit_test(test_create_excl_missing_directory),
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_pwrite_pread),
         cmocka_unit_test(test_write_zeros_sparse),
@@ -795,6 +911,8 @@ int main(void)
         cmocka_unit_test(test_run_arguments),
         cmocka_unit_test(test_run_stdin_environment),
         cmocka_unit_test(test_run_invalid_args),
+        cmocka_unit_test(test_owner_environ),
+        cmocka_unit_test(test_run_as_owner_environment),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

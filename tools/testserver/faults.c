@@ -30,6 +30,8 @@ enum key_type {
     KT_LM,      /* unix seconds, 0..253402300799 */
     KT_URL,     /* redirect target */
     KT_AUTH,    /* user:pass */
+    KT_SCHEME,  /* basic or digest */
+    KT_SIZE,    /* 0..TS_SIZE_MAX */
     KT_COUNT,   /* scope: >= 1 */
     KT_PATH,    /* scope: starts with '/' */
     KT_METHOD,  /* scope: token */
@@ -55,6 +57,10 @@ static const struct key_def keys[] = {
     {"auth", TS_F_AUTH, KT_AUTH},
     {"rate", TS_F_RATE, KT_U64_POS},
     {"overlong", TS_F_OVERLONG, KT_U64_POS},
+    {"auth_scheme", TS_F_AUTH_SCHEME, KT_SCHEME},
+    {"proxy_auth", TS_F_PROXY_AUTH, KT_AUTH},
+    {"proxy_auth_scheme", TS_F_PROXY_AUTH_SCHEME, KT_SCHEME},
+    {"size", TS_F_SIZE, KT_SIZE},
     {"count", 0, KT_COUNT},
     {"path", 0, KT_PATH},
     {"method", 0, KT_METHOD},
@@ -88,6 +94,7 @@ static void rule_free(struct ts_rule *r)
     free(r->method);
     free(r->redirect_owned);
     free(r->auth_owned);
+    free(r->proxy_auth_owned);
     memset(r, 0, sizeof(*r));
 }
 
@@ -124,7 +131,8 @@ static int apply_pair(struct ts_rule *r, const char *key, const char *value, boo
         return -1;
     }
     bool numeric = k->type == KT_U64 || k->type == KT_U64_POS || k->type == KT_STATUS ||
-                   k->type == KT_REDIR || k->type == KT_LM || k->type == KT_COUNT;
+                   k->type == KT_REDIR || k->type == KT_LM || k->type == KT_COUNT ||
+                   k->type == KT_SIZE;
     if (numeric && !off && !ts_parse_u64(value, strlen(value), &n)) {
         ts_buf_printf(err, "key '%s': '%s' is not a number\n", key, value);
         return -1;
@@ -203,18 +211,47 @@ static int apply_pair(struct ts_rule *r, const char *key, const char *value, boo
         r->redirect_owned = ts_xstrdup(value);
         r->f.redirect = r->redirect_owned;
         return 0;
-    case KT_AUTH:
-        free(r->auth_owned);
-        r->auth_owned = NULL;
-        r->f.auth = NULL;
+    case KT_AUTH: {
+        bool proxy = k->bit == TS_F_PROXY_AUTH;
+        char **owned = proxy ? &r->proxy_auth_owned : &r->auth_owned;
+        const char **slot = proxy ? &r->f.proxy_auth : &r->f.auth;
+        free(*owned);
+        *owned = NULL;
+        *slot = NULL;
         if (off || !*value)
             return 0;
         if (!strchr(value, ':') || strlen(value) > 255 || !printable(value)) {
-            ts_buf_printf(err, "auth must be user:pass (at most 255 printable characters)\n");
+            ts_buf_printf(err, "%s must be user:pass (at most 255 printable characters)\n",
+                          k->name);
             return -1;
         }
-        r->auth_owned = ts_xstrdup(value);
-        r->f.auth = r->auth_owned;
+        *owned = ts_xstrdup(value);
+        *slot = *owned;
+        return 0;
+    }
+    case KT_SCHEME: {
+        bool digest;
+        if (off || strcasecmp(value, "basic") == 0)
+            digest = false;
+        else if (strcasecmp(value, "digest") == 0)
+            digest = true;
+        else {
+            ts_buf_printf(err, "%s must be basic or digest\n", k->name);
+            return -1;
+        }
+        if (k->bit == TS_F_AUTH_SCHEME)
+            r->f.auth_digest = digest;
+        else
+            r->f.proxy_digest = digest;
+        return 0;
+    }
+    case KT_SIZE:
+        if (!off && n > TS_SIZE_MAX) {
+            ts_buf_printf(err, "size must be at most 2^40 (or off)\n");
+            return -1;
+        }
+        r->f.has_size = !off;
+        r->f.size = off ? 0 : n;
         return 0;
     case KT_COUNT:
         if (off || n == 0) {
@@ -395,6 +432,21 @@ static void format_key(const struct ts_rule *r, const struct key_def *k, struct 
     case TS_F_AUTH:
         ts_buf_puts(out, f->auth ? f->auth : "off");
         break;
+    case TS_F_PROXY_AUTH:
+        ts_buf_puts(out, f->proxy_auth ? f->proxy_auth : "off");
+        break;
+    case TS_F_AUTH_SCHEME:
+        ts_buf_puts(out, f->auth_digest ? "digest" : "basic");
+        break;
+    case TS_F_PROXY_AUTH_SCHEME:
+        ts_buf_puts(out, f->proxy_digest ? "digest" : "basic");
+        break;
+    case TS_F_SIZE:
+        if (f->has_size)
+            ts_buf_printf(out, "%" PRIu64, f->size);
+        else
+            ts_buf_puts(out, "off");
+        break;
     case TS_F_RATE:
     case TS_F_OVERLONG: {
         uint64_t v = k->bit == TS_F_RATE ? f->rate : f->overlong;
@@ -472,6 +524,16 @@ void ts_faults_match(struct ts_faultset *fs, const char *method, const char *pat
             out->redirect_status = f->redirect_status;
         if (f->set & TS_F_AUTH)
             out->auth = f->auth;
+        if (f->set & TS_F_AUTH_SCHEME)
+            out->auth_digest = f->auth_digest;
+        if (f->set & TS_F_PROXY_AUTH)
+            out->proxy_auth = f->proxy_auth;
+        if (f->set & TS_F_PROXY_AUTH_SCHEME)
+            out->proxy_digest = f->proxy_digest;
+        if (f->set & TS_F_SIZE) {
+            out->has_size = f->has_size;
+            out->size = f->size;
+        }
         if (f->set & TS_F_RATE)
             out->rate = f->rate;
         if (f->set & TS_F_OVERLONG)
@@ -503,7 +565,11 @@ uint32_t ts_faults_active(const struct ts_faults *f)
     if (f->redirect)
         a |= TS_F_REDIRECT | (f->set & TS_F_REDIRECT_STATUS);
     if (f->auth)
-        a |= TS_F_AUTH;
+        a |= TS_F_AUTH | (f->set & TS_F_AUTH_SCHEME);
+    if (f->proxy_auth)
+        a |= TS_F_PROXY_AUTH | (f->set & TS_F_PROXY_AUTH_SCHEME);
+    if (f->has_size)
+        a |= TS_F_SIZE;
     if (f->rate)
         a |= TS_F_RATE;
     if (f->overlong)

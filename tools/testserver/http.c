@@ -512,6 +512,8 @@ int ts_parse_request(const char *buf, size_t len, struct ts_request *rq)
             rq->if_range = v;
         } else if (strcasecmp(name, "authorization") == 0) {
             rq->authorization = v;
+        } else if (strcasecmp(name, "proxy-authorization") == 0) {
+            rq->proxy_authorization = v;
         } else if (strcasecmp(name, "expect") == 0) {
             if (strcasecmp(v, "100-continue") != 0)
                 return 417;

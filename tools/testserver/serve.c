@@ -2,12 +2,13 @@
  *
  * ts_dispatch looks at the complete request (head and body) and fills in the connection's
  * response: a control endpoint (never faulted, never logged), or - after merging the matching
- * fault rules and adding a request-log entry - an injected 401, redirect or status, a 405, or
- * a resource: /gen/<size>, /zero/<size> or a file under --root, with Range, If-Range,
- * multipart/byteranges and 416 handled here. Precedence of the faults: auth, then redirect,
- * then status, then the resource; ignore_ranges, bad_range, lm and lm_bump shape the resource
- * response, and the body faults (no_content_length, overlong, rate, reset_after, stall_after)
- * are applied by ts_start_response to whatever response was chosen. Sending is conn.c's job.
+ * fault rules and adding a request-log entry - an injected 407, 401, redirect or status, a
+ * 405, or a resource: /gen/<size>, /zero/<size> or a file under --root, with Range, If-Range,
+ * multipart/byteranges and 416 handled here. Precedence of the faults: proxy_auth, auth, then
+ * redirect, then status, then the resource; size, ignore_ranges, bad_range, lm and lm_bump
+ * shape the resource response, and the body faults (no_content_length, overlong, rate,
+ * reset_after, stall_after) are applied by ts_start_response to whatever response was chosen.
+ * Sending is conn.c's job.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +55,7 @@ void ts_respond_error(struct ts_conn *c, int status)
     ts_start_response(c, NULL);
 }
 
-static bool auth_ok(const char *hdr, const char *userpass)
+static bool basic_ok(const char *hdr, const char *userpass)
 {
     char decoded[512];
     if (!hdr || strncasecmp(hdr, "Basic", 5) != 0 || (hdr[5] != ' ' && hdr[5] != '\t'))
@@ -63,6 +64,29 @@ static bool auth_ok(const char *hdr, const char *userpass)
     while (*hdr == ' ' || *hdr == '\t')
         hdr++;
     return ts_base64_decode(hdr, decoded, sizeof(decoded)) >= 0 && strcmp(decoded, userpass) == 0;
+}
+
+/* Checks the credentials hdr (Authorization or Proxy-Authorization, NULL when absent) against
+ * userpass with the Basic or Digest scheme. When they do not pass, adds the challenge header
+ * `challenge_name` and answers `status` (401 or 407); returns false then. */
+static bool check_credentials(struct ts_conn *c, const char *hdr, const char *userpass, bool digest,
+                              const char *realm, const char *challenge_name, int status)
+{
+    struct ts_request *rq = &c->rq;
+    struct resp *r = &c->r;
+    bool ok = digest ? ts_digest_ok(hdr, userpass, realm, c->srv->nonce, rq->method, rq->target)
+                     : basic_ok(hdr, userpass);
+    if (ok)
+        return true;
+    ts_buf_printf(&r->hdrs, "%s: ", challenge_name);
+    if (digest)
+        ts_digest_challenge(&r->hdrs, realm, c->srv->nonce);
+    else
+        ts_buf_printf(&r->hdrs, "Basic realm=\"%s\"", realm);
+    ts_buf_puts(&r->hdrs, "\r\n");
+    set_text(c, status,
+             status == 407 ? "proxy authentication required\n" : "authentication required\n");
+    return false;
 }
 
 /* Parses "<n>[kKmMgGtT]" (binary multiples) up to TS_SIZE_MAX. */
@@ -198,6 +222,8 @@ static void serve_resource(struct ts_conn *c, const struct ts_faults *f)
             set_text(c, 404, "no such resource (size must be at most 2^40)\n");
             return;
         }
+        if (f->has_size)
+            size = f->size; /* the resource "changed size" */
         if (gen && vl >= 0 && !ts_parse_u64(v, (size_t)vl, &seed)) {
             set_text(c, 400, "seed must be a decimal number\n");
             return;
@@ -356,9 +382,12 @@ void ts_dispatch(struct ts_conn *c)
     r->log_seq = ts_log_add(&srv->log, c->id, ts_conn_now(c) - srv->start_ms, rq->method,
                             rq->target, rq->range);
     bool get = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
-    if (f.auth && !auth_ok(rq->authorization, f.auth)) {
-        ts_buf_puts(&r->hdrs, "WWW-Authenticate: Basic realm=\"bgcopy\"\r\n");
-        set_text(c, 401, "authentication required\n");
+    if (f.proxy_auth && !check_credentials(c, rq->proxy_authorization, f.proxy_auth, f.proxy_digest,
+                                           "bgcopy-proxy", "Proxy-Authenticate", 407)) {
+        /* 407 and the challenge are set */
+    } else if (f.auth && !check_credentials(c, rq->authorization, f.auth, f.auth_digest, "bgcopy",
+                                            "WWW-Authenticate", 401)) {
+        /* 401 and the challenge are set */
     } else if (f.redirect) {
         ts_buf_printf(&r->hdrs, "Location: %s\r\n", f.redirect);
         snprintf(text, sizeof(text), "redirected (%d)\n", f.redirect_status);

@@ -5,6 +5,7 @@
  * It is split into four parts:
  *   http.c               pure helpers: request-head parser, Range parser, dates, percent and
  *                        base64 decoding, JSON escaping, a growable string buffer
+ *   digest.c             MD5 (RFC 1321) and the HTTP Digest scheme (RFC 7616, MD5, qop=auth)
  *   faults.c             the fault rules (command line and POST /_control) and the request log
  *   conn.c, conn.h       connections: reading requests, flow-controlled paced writes of
  *                        generated or file-backed bodies, closing (with reset, stall, linger)
@@ -71,18 +72,19 @@ char *ts_xstrndup(const char *s, size_t n);
  * ts_request_free releases both and zeroes the struct. */
 struct ts_request {
     char *head;
-    const char *method;        /* token, e.g. "GET" */
-    const char *target;        /* raw request target, e.g. "/gen/10?seed=1" */
-    char *path;                /* percent-decoded path part of target, starts with '/' */
-    const char *query;         /* raw query after '?', or "" */
-    int minor;                 /* HTTP/1.<minor> */
-    const char *range;         /* Range value, NULL if absent */
-    bool range_repeated;       /* more than one Range header: the ranges are ignored */
-    const char *if_range;      /* If-Range value or NULL */
-    const char *authorization; /* Authorization value or NULL */
-    bool keep_alive;           /* connection persists after the response (version + Connection) */
-    bool chunked;              /* Transfer-Encoding: chunked */
-    bool has_length;           /* Content-Length present */
+    const char *method;              /* token, e.g. "GET" */
+    const char *target;              /* raw request target, e.g. "/gen/10?seed=1" */
+    char *path;                      /* percent-decoded path part of target, starts with '/' */
+    const char *query;               /* raw query after '?', or "" */
+    int minor;                       /* HTTP/1.<minor> */
+    const char *range;               /* Range value, NULL if absent */
+    bool range_repeated;             /* more than one Range header: the ranges are ignored */
+    const char *if_range;            /* If-Range value or NULL */
+    const char *authorization;       /* Authorization value or NULL */
+    const char *proxy_authorization; /* Proxy-Authorization value or NULL */
+    bool keep_alive; /* connection persists after the response (version + Connection) */
+    bool chunked;    /* Transfer-Encoding: chunked */
+    bool has_length; /* Content-Length present */
     uint64_t content_length;
     bool expect_continue; /* Expect: 100-continue */
 };
@@ -141,6 +143,24 @@ bool ts_parse_u64(const char *s, size_t n, uint64_t *out);
 /* The reason phrase of an HTTP status ("Partial Content"), or "Unknown". */
 const char *ts_status_text(int status);
 
+/* ---- MD5 and Digest authentication (digest.c) ------------------------------------------- */
+
+/* MD5 of data[0..n) as 32 lower-case hex digits and a NUL, into out. */
+void ts_md5_hex(const void *data, size_t n, char out[33]);
+
+/* Checks an Authorization (or Proxy-Authorization) value against the Digest scheme with
+ * algorithm MD5 and qop=auth: username and realm as given, our nonce and opaque, nc, cnonce,
+ * a uri that names this request (its target or, for an absolute-form target, the path and
+ * query of it), and response = MD5(MD5(user:realm:pass):nonce:nc:cnonce:auth:MD5(method:uri)).
+ * `userpass` is "user:pass" (the user has no ':'). False for a missing or malformed value,
+ * another scheme, or any mismatch. */
+bool ts_digest_ok(const char *hdr, const char *userpass, const char *realm, const char *nonce,
+                  const char *method, const char *target);
+
+/* Appends the challenge `Digest realm="<realm>", qop="auth", algorithm=MD5, nonce="<nonce>",
+ * opaque="..."` (the value of WWW-Authenticate or Proxy-Authenticate, without CRLF). */
+void ts_digest_challenge(struct ts_buf *out, const char *realm, const char *nonce);
+
 /* ---- faults and the request log (faults.c) ------------------------------------------------ */
 
 /* Fault keys. A rule lists the keys it sets; a later matching rule overrides an earlier one
@@ -159,6 +179,10 @@ enum {
     TS_F_AUTH = 1u << 10,
     TS_F_RATE = 1u << 11,
     TS_F_OVERLONG = 1u << 12,
+    TS_F_AUTH_SCHEME = 1u << 13,
+    TS_F_PROXY_AUTH = 1u << 14,
+    TS_F_PROXY_AUTH_SCHEME = 1u << 15,
+    TS_F_SIZE = 1u << 16,
 };
 
 #define TS_NONE UINT64_MAX /* reset_after/stall_after: off */
@@ -177,10 +201,15 @@ struct ts_faults {
     uint64_t stall_after; /* TS_NONE = off */
     bool has_lm;
     int64_t lm;
-    const char *redirect; /* NULL = off */
-    const char *auth;     /* "user:pass", NULL = off */
-    uint64_t rate;        /* bytes per second, 0 = off */
-    uint64_t overlong;    /* extra bytes, 0 = off */
+    const char *redirect;   /* NULL = off */
+    const char *auth;       /* "user:pass", NULL = off */
+    bool auth_digest;       /* auth_scheme=digest (else Basic) */
+    const char *proxy_auth; /* "user:pass", NULL = off */
+    bool proxy_digest;      /* proxy_auth_scheme=digest (else Basic) */
+    uint64_t rate;          /* bytes per second, 0 = off */
+    uint64_t overlong;      /* extra bytes, 0 = off */
+    bool has_size;          /* size=N: /gen and /zero resources have `size` bytes */
+    uint64_t size;
 };
 
 struct ts_rule {
@@ -192,6 +221,7 @@ struct ts_rule {
     char *method;       /* method scope, NULL = all */
     char *redirect_owned;
     char *auth_owned;
+    char *proxy_auth_owned;
 };
 
 /* One request-log entry. Strings are owned by the entry. */
@@ -270,6 +300,7 @@ struct ts_server {
     uint64_t start_ms;
     uint64_t next_conn_id;
     uint64_t boundary_counter;
+    char nonce[33];        /* the Digest nonce of this process (32 hex digits) */
     struct ts_conn *conns; /* every open connection (doubly linked) */
     struct ts_faultset faults;
     struct ts_log log;

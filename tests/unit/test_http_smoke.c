@@ -848,11 +848,18 @@ static const char https_server_py[] =
 static bgcopy_job_state https_job(bgcopy_manager *mgr, const char *url, uint32_t flags,
                                   const char *local, bgcopy_hr *code)
 {
-    struct waiter w;
+    /* One waiter for every call, never destroyed: a JobError or JobModification of a job this
+     * call already cancelled may still be on its way (through the service, on the client's
+     * callback thread) when the call returns. */
+    static struct waiter w;
+    static int w_ready;
     bgcopy_job *job;
     bgcopy_job_state st;
 
-    init_waiter(&w);
+    if (!w_ready) {
+        init_waiter(&w);
+        w_ready = 1;
+    }
     job = make_job(mgr, &w, url, local, BGCOPY_JOB_PRIORITY_FOREGROUND);
     assert_hr(BGCOPY_S_OK, bgcopy_job_set_security_flags(job, flags));
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
@@ -870,7 +877,6 @@ static bgcopy_job_state https_job(bgcopy_manager *mgr, const char *url, uint32_t
     }
     assert_hr(BGCOPY_S_OK, bgcopy_job_cancel(job));
     bgcopy_job_release(job);
-    free_waiter(&w);
     return st;
 }
 

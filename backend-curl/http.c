@@ -42,6 +42,12 @@
  * is never re-armed on data; when it fires it fails what expired and re-arms for the next. A
  * waiting request thus costs one wake-up per stall period, where curl's own LOW_SPEED options
  * (used before) woke the thread twice a second for every request.
+ * MaxInternetBandwidth (core/policy.c) paces the body of a background job's GET: the cap when
+ * the request starts, with a burst of one receive buffer (itself no larger than a second's worth,
+ * at least 1 KiB). Bytes that would run ahead are refused with CURL_WRITEFUNC_PAUSE (curl keeps
+ * them and stops reading the socket) and let in by a second libuv timer when their time comes.
+ * curl's CURLOPT_MAX_RECV_SPEED_LARGE is not used: on loopback it reads whatever the socket
+ * holds in one go (up to 100 buffers), so a 2 MB body capped at 100 kB/s arrived in 20 ms.
  *
  * No polling: an idle transport blocks in uv_run. The thread starts on the first start() and
  * stops in destroy(). curl_global_init runs once per process (uv_once); curl_global_cleanup
@@ -95,6 +101,7 @@ struct http_desc {
     int follow;                  /* follow redirects */
     const char *redir_protocols; /* static string */
     long stall_seconds;
+    curl_off_t max_recv; /* bytes per second (MaxInternetBandwidth policy); 0: no cap */
 };
 
 struct bgcopy__xfer {
@@ -124,6 +131,11 @@ struct bgcopy__xfer {
     char *final_url;
     unsigned char *buf;
     size_t buf_len;
+    struct http_transport *owner; /* the transport whose live list holds x */
+    int pace_started;             /* d.max_recv: the first body byte arrived ... */
+    uint64_t pace_start_ms;       /* ... at this uv_now() */
+    uint64_t pace_bytes;          /* body bytes let in since */
+    uint64_t pace_resume_ms;      /* paused until then (uv_now() scale); 0: not paused */
 };
 
 /* A socket curl asked us to watch. */
@@ -150,6 +162,7 @@ struct http_transport {
     uv_async_t async;
     uv_timer_t timer;
     uv_timer_t stall_timer; /* the earliest stall deadline of the live requests */
+    uv_timer_t pace_timer;  /* the earliest end of a bandwidth pause of the live requests */
     CURLM *multi;
     struct sock_ctx *socks;
     struct bgcopy__xfer *live; /* xfers the I/O thread has taken and not freed */
@@ -574,6 +587,11 @@ static bgcopy_hr build_desc(struct http_desc *d, const struct bgcopy__engine *e,
         }
         d->range[n] = '\0';
     }
+    /* MaxInternetBandwidth (core/policy.c): the cap when the request starts; a GET keeps it
+     * to its end (a new window or priority counts from the job's next request) */
+    d->max_recv = (curl_off_t)bgcopy__policy_rate(e, job);
+    if (d->max_recv > 0 && d->recv_buffer > d->max_recv)
+        d->recv_buffer = d->max_recv < 1024 ? 1024 : (long)d->max_recv;
     d->stall_seconds =
         (long)(e->http_stall_timeout ? e->http_stall_timeout : BGCOPY__DEFAULT_HTTP_STALL);
     d->verify_peer = !(flags & BGCOPY_SSL_IGNORE_UNKNOWN_CA);
@@ -668,6 +686,42 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 /* CURLOPT_WRITEFUNCTION: the first call delivers on_response, then bytes are batched. Returning
  * less than given makes curl end the transfer with CURLE_WRITE_ERROR. I/O thread; takes the
  * engine lock only to call the sink. */
+static void on_pace_timer(uv_timer_t *timer);
+
+/* Arms the pace timer for due (uv_now() scale) unless it is due sooner already. I/O thread. */
+static void pace_arm(struct http_transport *t, uint64_t due)
+{
+    uint64_t now = uv_now(&t->loop), in = due > now ? due - now : 0;
+
+    if (!uv_is_active((uv_handle_t *)&t->pace_timer) || uv_timer_get_due_in(&t->pace_timer) > in)
+        uv_timer_start(&t->pace_timer, on_pace_timer, in, 0);
+}
+
+/* MaxInternetBandwidth: whether the n body bytes curl offers must wait, keeping the body at
+ * d.max_recv bytes per second since its first byte with a burst of one receive buffer. 1: x is
+ * paused until pace_resume_ms (the caller returns CURL_WRITEFUNC_PAUSE); 0: they are counted in.
+ * I/O thread. */
+static int pace_hold(struct bgcopy__xfer *x, size_t n)
+{
+    uint64_t now = uv_now(x->loop), rate = (uint64_t)x->d.max_recv,
+             burst = (uint64_t)x->d.recv_buffer, due;
+
+    if (!x->pace_started) {
+        x->pace_started = 1;
+        x->pace_start_ms = now;
+    }
+    if (x->pace_bytes + n > burst) {
+        due = x->pace_start_ms + (x->pace_bytes + n - burst) * 1000u / rate;
+        if (due > now) {
+            x->pace_resume_ms = due;
+            pace_arm(x->owner, due);
+            return 1;
+        }
+    }
+    x->pace_bytes += n;
+    return 0;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *userdata)
 {
     struct bgcopy__xfer *x = userdata;
@@ -700,6 +754,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
             return 0;
         }
     }
+    if (x->d.max_recv > 0 && pace_hold(x, total))
+        return CURL_WRITEFUNC_PAUSE;
     if (x->buf == NULL && (x->buf = malloc(BODY_BATCH)) == NULL) {
         /* the engine accepted the response: it gets E_OUTOFMEMORY from on_done */
         x->local_failure = BGCOPY_E_OUTOFMEMORY;
@@ -863,6 +919,8 @@ static uint64_t stall_deadline(struct bgcopy__xfer *x, uint64_t now)
 {
     uint64_t period = (uint64_t)x->d.stall_seconds * 1000u;
 
+    if (x->pace_resume_ms != 0)
+        return x->pace_resume_ms + period; /* held back by the bandwidth cap: not a stall */
     if (!x->stall_clock) {
         curl_off_t pretransfer = 0;
         if (curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) != CURLE_OK ||
@@ -900,6 +958,30 @@ static void on_stall_timer(uv_timer_t *timer)
     }
     if (next != UINT64_MAX)
         uv_timer_start(&t->stall_timer, on_stall_timer, next - now, 0);
+}
+
+/* The pace timer: paused requests whose time came are let go on (curl delivers the bytes it
+ * kept to on_body again, which may pause them anew); the timer is armed again for the earliest
+ * remaining pause. I/O thread. */
+static void on_pace_timer(uv_timer_t *timer)
+{
+    struct http_transport *t = timer->data;
+    uint64_t now = uv_now(&t->loop);
+    struct bgcopy__xfer *x, *after;
+
+    if (t->closing)
+        return;
+    for (x = t->live; x; x = after) {
+        after = x->next;
+        if (x->easy == NULL || x->pace_resume_ms == 0)
+            continue;
+        if (x->pace_resume_ms <= now) {
+            x->pace_resume_ms = 0;
+            (void)curl_easy_pause(x->easy, CURLPAUSE_CONT);
+        } else {
+            pace_arm(t, x->pace_resume_ms);
+        }
+    }
 }
 
 /* Every live request fails with hr (the multi handle refused to go on: out of memory, or a
@@ -1159,6 +1241,7 @@ static void cmd_start(struct http_transport *t, struct bgcopy__xfer *x)
     CURLMcode mc;
 
     link_live(t, x);
+    x->owner = t;
     x->loop = &t->loop;
     x->started_ms = x->last_rx_ms = uv_now(&t->loop);
     bgcopy__http_head_init(&x->head);
@@ -1222,6 +1305,7 @@ static void teardown(struct http_transport *t)
     t->multi = NULL;
     uv_close((uv_handle_t *)&t->timer, NULL);
     uv_close((uv_handle_t *)&t->stall_timer, NULL);
+    uv_close((uv_handle_t *)&t->pace_timer, NULL);
     uv_close((uv_handle_t *)&t->async, NULL);
 }
 
@@ -1285,8 +1369,14 @@ static bgcopy_hr io_start(struct http_transport *t)
         uv_close((uv_handle_t *)&t->timer, NULL);
         goto fail;
     }
+    if (uv_timer_init(&t->loop, &t->pace_timer) != 0) {
+        uv_close((uv_handle_t *)&t->timer, NULL);
+        uv_close((uv_handle_t *)&t->stall_timer, NULL);
+        goto fail;
+    }
     timer_ok = 1;
     t->stall_timer.data = t;
+    t->pace_timer.data = t;
     t->multi = curl_multi_init();
     if (t->multi == NULL) {
         hr = BGCOPY_E_OUTOFMEMORY;
@@ -1313,6 +1403,7 @@ fail:
         if (timer_ok) {
             uv_close((uv_handle_t *)&t->timer, NULL);
             uv_close((uv_handle_t *)&t->stall_timer, NULL);
+            uv_close((uv_handle_t *)&t->pace_timer, NULL);
         }
         if (async_ok)
             uv_close((uv_handle_t *)&t->async, NULL);

@@ -115,6 +115,11 @@ bgcopy_hr bgcopy_manager_open(const bgcopy_manager_options *options, bgcopy_mana
             return hr;
         }
     }
+    /* MaxInternetBandwidth policy: an on/off switch and whole hours of the day. */
+    if ((o.bandwidth_policy != 0 && o.bandwidth_policy != 1) || o.bandwidth_start_hour > 23 ||
+        o.bandwidth_end_hour > 23) {
+        return BGCOPY_E_INVALIDARG;
+    }
     switch (o.engine) {
     case BGCOPY_ENGINE_DEFAULT:
 #ifdef BGCOPY__HAVE_NATIVE

@@ -9,6 +9,7 @@
  *   statemachine.c  the BITS job state-transition table
  *   sched.c      scheduler: foreground concurrency, one background job,
  *                strict priority, round robin
+ *   policy.c     the MaxInternetBandwidth group policy (rate caps, blocks)
  *   transfer.c   the download protocol (HEAD, ranged GETs, temp files)
  *   timers.c     retry / no-progress / max-download / inactivity timers
  *   notify.c     notification queue and dispatch
@@ -415,6 +416,7 @@ struct emu_job {
     uint32_t min_notify_interval_ms;
     bgcopy_guid notification_clsid;
     int resumed_once;
+    int policy_blocked; /* TRANSIENT_ERROR because MaxInternetBandwidth is 0 (policy.c) */
 
     struct emu_file **files;
     uint32_t file_count;
@@ -535,6 +537,14 @@ struct bgcopy__engine {
     uint32_t notify_max_in_flight;
     uint32_t http_stall_timeout; /* seconds without a byte before a request times out */
 
+    /* MaxInternetBandwidth policy (policy.c); rates in bytes per second */
+    int bw_policy;          /* the policy applies */
+    uint64_t bw_rate_in;    /* cap inside the window; 0 blocks */
+    uint64_t bw_rate_out;   /* cap outside the window; 0 blocks; UINT64_MAX: none */
+    uint32_t bw_start_hour; /* window [start, end) in hours of the engine's clock */
+    uint32_t bw_end_hour;   /* == start: the whole day */
+    bgcopy__timer bw_timer; /* the next full hour, while the window matters */
+
     /* persistence: NULL for an engine without a store */
     struct bgcopy__store *store;
     uint64_t checkpoint_bytes;
@@ -637,6 +647,26 @@ typedef enum bgcopy__job_event {
     BGCOPY__EV_COUNT
 } bgcopy__job_event;
 
+/* Application calls whose legality depends on the job's state (reference §1.5). */
+typedef enum bgcopy__job_call {
+    BGCOPY__CALL_ADD_FILES = 0,         /* AddFile, AddFileSet, AddFileWithRanges */
+    BGCOPY__CALL_REPLACE_REMOTE_PREFIX, /* ReplaceRemotePrefix */
+    BGCOPY__CALL_RESUME,                /* Resume */
+    BGCOPY__CALL_SUSPEND,               /* Suspend */
+    BGCOPY__CALL_CANCEL,                /* Cancel */
+    BGCOPY__CALL_COMPLETE,              /* Complete of a download job */
+    BGCOPY__CALL_COMPLETE_UPLOAD,       /* Complete of an upload or upload-reply job */
+    BGCOPY__CALL_SET_PROPERTY,          /* every property setter (Set*, SetProperty, credentials) */
+    BGCOPY__CALL_SET_CALLBACKS,         /* SetNotifyInterface (callbacks) */
+    BGCOPY__CALL_SET_REMOTE_NAME,       /* IBackgroundCopyFile2::SetRemoteName */
+    BGCOPY__CALL_COUNT
+} bgcopy__job_call;
+
+/* Whether op may be called on a job in state s: S_OK, or the HRESULT the call returns
+ * (BG_E_INVALID_STATE); E_UNEXPECTED for an op or state out of range. Checks that depend on
+ * more than the state (no files: BG_E_EMPTY; job type: E_NOTIMPL) stay with each call. */
+bgcopy_hr bgcopy__job_call_check(bgcopy__job_call op, bgcopy_job_state s);
+
 /* The state event ev leads to from state `from`, or -1 when ev is not legal
  * there. */
 int bgcopy__job_next_state(bgcopy_job_state from, bgcopy__job_event ev);
@@ -722,6 +752,19 @@ bgcopy_hr bgcopy__store_forget(struct emu_job *job);
 /* Runs one scheduling pass: starts, preempts and rotates jobs. */
 void bgcopy__sched_run(struct bgcopy__engine *e);
 void bgcopy__sched_slice_expired(struct bgcopy__engine *e, bgcopy__timer *t);
+
+/* ---- policy.c -------------------------------------------------------------------- */
+
+/* Sets up e's MaxInternetBandwidth policy from the validated options o (engine_new). */
+void bgcopy__policy_init(struct bgcopy__engine *e, const bgcopy_manager_options *o);
+/* The download rate cap for job now, in bytes per second; 0: no cap. FOREGROUND jobs and
+ * engines without the policy have none. Lock held. */
+uint64_t bgcopy__policy_rate(const struct bgcopy__engine *e, const struct emu_job *job);
+/* Applies the policy to every job (from the scheduling pass, before jobs are started):
+ * background jobs in QUEUED, CONNECTING or TRANSFERRING while the cap is 0 go to
+ * TRANSIENT_ERROR with BG_E_BLOCKED_BY_POLICY; blocked jobs the policy lets run again
+ * (window over, job made FOREGROUND) go back to QUEUED. Arms the hourly window timer. */
+void bgcopy__policy_apply(struct bgcopy__engine *e);
 
 /* ---- transfer.c ---------------------------------------------------------------- */
 

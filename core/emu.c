@@ -190,6 +190,8 @@ void bgcopy__job_apply(struct emu_job *job, bgcopy__job_event ev)
     if (bgcopy__job_state_is_active(from) && !bgcopy__job_state_is_active((bgcopy_job_state)to))
         bgcopy__transfer_abort(job);
     job->state = (bgcopy_job_state)to;
+    if (from == BGCOPY_JOB_STATE_TRANSIENT_ERROR)
+        job->policy_blocked = 0; /* Resume, Suspend, Cancel, Complete or the policy's retry */
     if (to == BGCOPY_JOB_STATE_QUEUED && ev != BGCOPY__EV_PREEMPT)
         job->queue_seq = ++e->queue_seq;
     if (to == BGCOPY_JOB_STATE_TRANSFERRING)
@@ -607,11 +609,6 @@ static struct emu_file *new_file(struct emu_job *job, const bgcopy_file_info *in
     return f;
 }
 
-static int job_final(const struct emu_job *job)
-{
-    return bgcopy__job_state_is_final(job->state);
-}
-
 static bgcopy_hr emu_add_files(bgcopy_job *h, uint32_t count, const bgcopy_file_info *files,
                                uint32_t range_count, const bgcopy_file_range *ranges)
 {
@@ -622,10 +619,8 @@ static bgcopy_hr emu_add_files(bgcopy_job *h, uint32_t count, const bgcopy_file_
     uint32_t i, n = 0;
 
     LOCK(e);
-    if (job_final(job)) {
-        hr = BGCOPY_E_INVALID_STATE;
+    if (BGCOPY_FAILED(hr = bgcopy__job_call_check(BGCOPY__CALL_ADD_FILES, job->state)))
         goto out;
-    }
     if (range_count && job->type != BGCOPY_JOB_TYPE_DOWNLOAD) {
         hr = BGCOPY_E_NOTIMPL;
         goto out;
@@ -724,10 +719,8 @@ static bgcopy_hr emu_replace_remote_prefix(bgcopy_job *h, const char *old_prefix
         hr = BGCOPY_E_NOTIMPL;
         goto out;
     }
-    if (job_final(job)) {
-        hr = BGCOPY_E_INVALID_STATE;
+    if (BGCOPY_FAILED(hr = bgcopy__job_call_check(BGCOPY__CALL_REPLACE_REMOTE_PREFIX, job->state)))
         goto out;
-    }
     names = bgcopy__calloc(job->file_count ? job->file_count : 1, sizeof(*names));
     if (names == NULL) {
         hr = BGCOPY_E_OUTOFMEMORY;
@@ -798,10 +791,8 @@ static bgcopy_hr emu_resume(bgcopy_job *h)
     bgcopy_hr hr = BGCOPY_S_OK;
 
     LOCK(e);
-    if (job_final(job)) {
-        hr = BGCOPY_E_INVALID_STATE;
+    if (BGCOPY_FAILED(hr = bgcopy__job_call_check(BGCOPY__CALL_RESUME, job->state)))
         goto out;
-    }
     if (job->file_count == 0) {
         hr = BGCOPY_E_EMPTY;
         goto out;
@@ -842,9 +833,8 @@ static bgcopy_hr emu_suspend(bgcopy_job *h)
     bgcopy_hr hr = BGCOPY_S_OK;
 
     LOCK(e);
-    if (job_final(job)) {
-        hr = BGCOPY_E_INVALID_STATE;
-    } else if (job->state != BGCOPY_JOB_STATE_SUSPENDED) {
+    hr = bgcopy__job_call_check(BGCOPY__CALL_SUSPEND, job->state);
+    if (BGCOPY_SUCCEEDED(hr) && job->state != BGCOPY_JOB_STATE_SUSPENDED) {
         bgcopy__job_touch(job);
         bgcopy__job_apply(job, BGCOPY__EV_SUSPEND);
     }
@@ -870,9 +860,8 @@ static bgcopy_hr emu_cancel(bgcopy_job *h)
     bgcopy_hr hr;
 
     LOCK(e);
-    if (job_final(job))
-        hr = BGCOPY_E_INVALID_STATE;
-    else
+    hr = bgcopy__job_call_check(BGCOPY__CALL_CANCEL, job->state);
+    if (BGCOPY_SUCCEEDED(hr))
         hr = bgcopy__job_cancel_locked(job);
     UNLOCK(e);
     return hr;
@@ -961,11 +950,12 @@ static bgcopy_hr emu_complete(bgcopy_job *h)
     uint32_t i;
 
     LOCK(e);
-    if (job_final(job) ||
-        (job->type != BGCOPY_JOB_TYPE_DOWNLOAD && job->state != BGCOPY_JOB_STATE_TRANSFERRED)) {
-        hr = BGCOPY_E_INVALID_STATE;
+    hr =
+        bgcopy__job_call_check(job->type == BGCOPY_JOB_TYPE_DOWNLOAD ? BGCOPY__CALL_COMPLETE
+                                                                     : BGCOPY__CALL_COMPLETE_UPLOAD,
+                               job->state);
+    if (BGCOPY_FAILED(hr))
         goto out;
-    }
     if (bgcopy__job_state_is_active(job->state))
         bgcopy__job_apply(job, BGCOPY__EV_PREEMPT);
     /* Write-ahead: a crash while files are being renamed is finished at the next open. */
@@ -1228,10 +1218,8 @@ static bgcopy_hr emu_set_property(bgcopy_job *h, int which, const struct bgcopy_
     struct emu_cred *cred;
 
     LOCK(e);
-    if (job_final(job)) {
-        hr = BGCOPY_E_INVALID_STATE;
+    if (BGCOPY_FAILED(hr = bgcopy__job_call_check(BGCOPY__CALL_SET_PROPERTY, job->state)))
         goto out;
-    }
     switch (which) {
     case BGCOPY__PROP_DISPLAY_NAME:
         hr = replace_string(&job->name, v->s1);
@@ -1320,14 +1308,13 @@ static bgcopy_hr emu_set_callbacks(bgcopy_job *h, const bgcopy_callbacks *cb, vo
     bgcopy_hr hr = BGCOPY_S_OK;
 
     LOCK(e);
-    if (job_final(job)) {
-        hr = BGCOPY_E_INVALID_STATE;
-    } else if (cb == NULL) {
+    hr = bgcopy__job_call_check(BGCOPY__CALL_SET_CALLBACKS, job->state);
+    if (BGCOPY_SUCCEEDED(hr) && cb == NULL) {
         job->cb_registered = 0;
         memset(&job->cb, 0, sizeof(job->cb));
         job->cb_user = NULL;
         bgcopy__notify_owed(job); /* a handler or command line takes over */
-    } else {
+    } else if (BGCOPY_SUCCEEDED(hr)) {
         job->cb = *cb;
         job->cb_user = user;
         job->cb_registered = 1;
@@ -1428,10 +1415,8 @@ static bgcopy_hr emu_file_set_remote_name(bgcopy_file *h, const char *url)
         hr = BGCOPY_E_NOTIMPL;
         goto out;
     }
-    if (job_final(job)) {
-        hr = BGCOPY_E_INVALID_STATE;
+    if (BGCOPY_FAILED(hr = bgcopy__job_call_check(BGCOPY__CALL_SET_REMOTE_NAME, job->state)))
         goto out;
-    }
     if (f->transferred) {
         /* Completed files are never re-fetched: the new name is recorded. */
         hr = replace_string(&f->remote, url);

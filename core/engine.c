@@ -372,6 +372,7 @@ struct bgcopy__engine *bgcopy__engine_new(const bgcopy_manager_options *o, struc
     e->checkpoint_bytes =
         o->checkpoint_bytes ? o->checkpoint_bytes : BGCOPY__DEFAULT_CHECKPOINT_BYTES;
     e->checkpoint_ms = or_default(o->checkpoint_ms, BGCOPY__DEFAULT_CHECKPOINT_MS);
+    bgcopy__policy_init(e, o);
     bgcopy__timer_init(&e->sched_timer, sched_timer_fn, NULL, 1);
     bgcopy__timer_init(&e->note_timer, note_timer_fn, NULL, 1);
 

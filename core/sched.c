@@ -48,6 +48,7 @@ void bgcopy__sched_run(struct bgcopy__engine *e)
 {
     struct emu_job *job, *next, *current = NULL, *best = NULL;
 
+    bgcopy__policy_apply(e); /* MaxInternetBandwidth: block or release background jobs */
     for (job = e->jobs_head; job; job = job->next)
         if (is_background(job) && bgcopy__job_state_is_active(job->state) &&
             (current == NULL || before(job, current)))

@@ -78,6 +78,7 @@ struct bgcopy__xfer {
     uint64_t limit;
     uint64_t sent;
     uint64_t change_length;
+    int64_t last_byte_us; /* when the response or the last body piece was delivered */
 };
 
 /* ---- content ---------------------------------------------------------------------- */
@@ -366,6 +367,7 @@ static void answer(struct bgcopy__xfer *x)
     }
     log_request(sim, x, r.status);
     x->answered = 1;
+    x->last_byte_us = bgcopy__engine_now(e);
     if (x->sink->on_response(x->ctx, &r) != 0) {
         xfer_free(x);
         return;
@@ -375,11 +377,20 @@ static void answer(struct bgcopy__xfer *x)
     bgcopy__timer_arm(e, &x->timer, bgcopy__engine_now(e));
 }
 
+/* A stalled request's wait is over: ERROR_WINHTTP_TIMEOUT, transient, as the HTTP
+ * transport reports a stall. */
+static void stall_expired(struct bgcopy__engine *e, bgcopy__timer *t)
+{
+    (void)e;
+    finish(t->data, BGCOPY_E_WINHTTP_TIMEOUT, BGCOPY_ERROR_CONTEXT_REMOTE_FILE);
+}
+
 static void body_step(struct bgcopy__engine *e, bgcopy__timer *t)
 {
     struct bgcopy__xfer *x = t->data;
     bgcopy_sim *sim = x->sim;
-    uint64_t n;
+    uint64_t n, rate;
+    double bandwidth;
     bgcopy_hr hr;
 
     if (!x->answered) {
@@ -390,7 +401,12 @@ static void body_step(struct bgcopy__engine *e, bgcopy__timer *t)
         struct sim_resource *res;
         switch (x->limit_kind) {
         case BGCOPY_SIM_FAULT_STALL:
-            return; /* nothing more, ever: only an abort ends this request */
+            /* Nothing more is sent. As in the HTTP transport, the request ends when no byte
+             * came for the engine's http_stall_timeout: a passive wait, so
+             * bgcopy_sim_run_until_idle returns while it runs. */
+            bgcopy__timer_init(t, stall_expired, x, 0);
+            bgcopy__timer_arm(e, t, x->last_byte_us + (int64_t)e->http_stall_timeout * BGCOPY__US);
+            return;
         case BGCOPY_SIM_FAULT_DISK_FULL:
             finish(x, BGCOPY_E_WIN32_DISK_FULL, BGCOPY_ERROR_CONTEXT_LOCAL_FILE);
             return;
@@ -417,6 +433,16 @@ static void body_step(struct bgcopy__engine *e, bgcopy__timer *t)
         n = sim->chunk;
     if (x->limit_kind && x->limit - x->sent < n)
         n = x->limit - x->sent;
+    /* MaxInternetBandwidth (policy.c): the slower of the resource and the policy, in pieces of
+     * at most a second's worth so that a new cap (window, priority) applies within a second */
+    rate = bgcopy__policy_rate(e, x->req.job);
+    bandwidth = x->bandwidth;
+    if (rate > 0) {
+        if (bandwidth <= 0 || (double)rate < bandwidth)
+            bandwidth = (double)rate;
+        if (n > rate)
+            n = rate;
+    }
     if (x->content == BGCOPY_SIM_CONTENT_PATTERN) {
         /* The same piece again (the same resource fetched by another job) is not generated
          * again: on_data only reads the buffer. */
@@ -436,10 +462,10 @@ static void body_step(struct bgcopy__engine *e, bgcopy__timer *t)
     }
     x->pos += n;
     x->sent += n;
-    bgcopy__timer_arm(
-        e, t,
-        bgcopy__engine_now(e) +
-            (x->bandwidth > 0 ? (int64_t)llround((double)n / x->bandwidth * 1e6) : 0));
+    x->last_byte_us = bgcopy__engine_now(e);
+    bgcopy__timer_arm(e, t,
+                      bgcopy__engine_now(e) +
+                          (bandwidth > 0 ? (int64_t)llround((double)n / bandwidth * 1e6) : 0));
 }
 
 static int sim_accepts(struct bgcopy__transport *tp, const char *url)

@@ -37,6 +37,37 @@ static const signed char transitions[BGCOPY__EV_COUNT][BGCOPY_JOB_STATE_COUNT] =
 };
 /* clang-format on */
 
+/* Method legality by state (reference §1.5): OK, or BG_E_INVALID_STATE (IS). Every call listed
+ * fails in CANCELLED and ACKNOWLEDGED; Complete of an upload or upload-reply job is allowed in
+ * TRANSFERRED only. AddFile in TRANSFERRED is allowed (life-cycle page); in the final states
+ * it is INFERRED (Appendix D item 3). */
+#define OK BGCOPY_S_OK
+#define IS BGCOPY_E_INVALID_STATE
+/* clang-format off */
+static const bgcopy_hr legality[BGCOPY__CALL_COUNT][BGCOPY_JOB_STATE_COUNT] = {
+    /*                       QUEUED CONNECT TRANSF SUSPEND ERROR TRANSIE TRANSFD ACK CANCEL */
+    /* ADD_FILES         */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* REPLACE_PREFIX    */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* RESUME            */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* SUSPEND           */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* CANCEL            */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* COMPLETE          */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* COMPLETE_UPLOAD   */ { IS,    IS,     IS,    IS,     IS,   IS,     OK,     IS,  IS },
+    /* SET_PROPERTY      */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* SET_CALLBACKS     */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+    /* SET_REMOTE_NAME   */ { OK,    OK,     OK,    OK,     OK,   OK,     OK,     IS,  IS },
+};
+/* clang-format on */
+#undef OK
+#undef IS
+
+bgcopy_hr bgcopy__job_call_check(bgcopy__job_call op, bgcopy_job_state s)
+{
+    if ((int)op < 0 || op >= BGCOPY__CALL_COUNT || (int)s < 0 || (int)s >= BGCOPY_JOB_STATE_COUNT)
+        return BGCOPY_E_UNEXPECTED;
+    return legality[op][s];
+}
+
 static const char *const event_names[BGCOPY__EV_COUNT] = {
     "RESUME",    "SUSPEND", "CANCEL",  "COMPLETE", "START", "CONNECTED",
     "TRANSIENT", "FATAL",   "PREEMPT", "ALL_DONE", "RETRY",

@@ -25,6 +25,9 @@
 int64_t bgcopy__sys_mono_us(void);
 /* Wall-clock time in microseconds since the Unix epoch. */
 int64_t bgcopy__sys_wall_us(void);
+/* Offset of local time from UTC at wall time wall_us (Unix microseconds), in seconds east of
+ * UTC (3600 for UTC+1); 0 when the time zone is unknown. */
+int32_t bgcopy__sys_utc_offset(int64_t wall_us);
 
 /* ---- locks and threads ------------------------------------------------------ */
 

@@ -113,7 +113,11 @@ void bgcopy__timers_state_changed(struct emu_job *job, bgcopy_job_state from, bg
     }
     if (from == BGCOPY_JOB_STATE_TRANSIENT_ERROR)
         bgcopy__timer_disarm(e, &job->retry_timer);
-    if (job->state == BGCOPY_JOB_STATE_TRANSIENT_ERROR) {
+    if (job->state == BGCOPY_JOB_STATE_TRANSIENT_ERROR && job->policy_blocked) {
+        /* Blocked by MaxInternetBandwidth (policy.c): not a failure of the job, so no retry
+         * timer and no no-progress window; the policy puts it back in QUEUED. */
+        bgcopy__timer_disarm(e, &job->no_progress_timer);
+    } else if (job->state == BGCOPY_JOB_STATE_TRANSIENT_ERROR) {
         bgcopy__timer_arm(e, &job->retry_timer, now + secs(job->retry_delay));
         if (!bgcopy__timer_armed(&job->no_progress_timer) && !job->no_progress_expired)
             bgcopy__timer_arm(e, &job->no_progress_timer, now + secs(job->no_progress_timeout));

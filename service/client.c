@@ -67,7 +67,7 @@ extern char **environ;
 
 #define START_TIMEOUT_MS 15000 /* connecting, starting the service and its answer */
 #define MAX_WORKERS      32    /* dispatch threads per connection */
-#define MAX_SPAWN_ARGS   40
+#define MAX_SPAWN_ARGS   50
 
 struct conn;
 
@@ -1181,7 +1181,7 @@ enum { SPAWN_READY, SPAWN_BUSY, SPAWN_FAILED };
 static int spawn_service(const struct settings *st, const char *program, int64_t deadline_ms,
                          bgcopy_hr *hr)
 {
-    char *argv[MAX_SPAWN_ARGS + 1], *opts[16], idle[16], line[600];
+    char *argv[MAX_SPAWN_ARGS + 1], *opts[24], idle[16], line[600];
     size_t nopts, i, argc = 0, got = 0;
     int pfd[2], status, max_fd = 1024, rc = SPAWN_FAILED;
     pid_t pid;

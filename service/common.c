@@ -259,6 +259,11 @@ static const struct option_field {
     U32_OPTION(http_stall_timeout),
     U64_OPTION(checkpoint_bytes),
     U32_OPTION(checkpoint_ms),
+    U32_OPTION(bandwidth_policy), /* an int, of uint32_t's size on every supported target */
+    U32_OPTION(bandwidth_kbps),
+    U32_OPTION(bandwidth_start_hour),
+    U32_OPTION(bandwidth_end_hour),
+    U32_OPTION(bandwidth_outside_kbps),
 };
 
 #define OPTION_COUNT (sizeof(option_fields) / sizeof(option_fields[0]))

@@ -106,7 +106,35 @@ typedef struct bgcopy_manager_options {
      * limits above, these and the other engine options reach the service only when this
      * manager starts it. */
     uint32_t service_idle_timeout;
+
+    /* MaxInternetBandwidth group policy (reference §7): a cap on the download rate of
+     * background (HIGH, NORMAL, LOW) jobs; FOREGROUND jobs are never throttled. Rates are in
+     * Kbps (1 Kbps = 1,000 bits = 125 bytes per second); a rate of 1 is raised to the
+     * 2 Kbps minimum BITS honours. Hours are whole hours of the engine's clock: local time
+     * for a real engine, UTC of the simulation's wall clock (bgcopy_sim_options
+     * start_wall_time) on a simulation. Like the limits above, the first manager of an
+     * engine sets the policy. */
+
+    /** 1: the policy applies; 0 (default): background jobs use all the bandwidth there is.
+     * Any other value: E_INVALIDARG. */
+    int bandwidth_policy;
+    /** The cap inside the window, in Kbps. 0 blocks background jobs: each one in QUEUED,
+     * CONNECTING or TRANSFERRING goes to TRANSIENT_ERROR with BG_E_BLOCKED_BY_POLICY
+     * (context GENERAL_QUEUE_MANAGER) and back to QUEUED when the window ends (not on the
+     * MinimumRetryDelay timer, and without counting an error). */
+    uint32_t bandwidth_kbps;
+    /** First hour of the window (0-23; more: E_INVALIDARG). */
+    uint32_t bandwidth_start_hour;
+    /** Hour the window ends (0-23, exclusive; 9 to 17 is 09:00-16:59). Equal to
+     * bandwidth_start_hour: the window is the whole day. */
+    uint32_t bandwidth_end_hour;
+    /** The cap outside the window, in Kbps (0 blocks, as above), or
+     * BGCOPY_BANDWIDTH_UNLIMITED for none. */
+    uint32_t bandwidth_outside_kbps;
 } bgcopy_manager_options;
+
+/** bandwidth_outside_kbps value: no cap outside the window. */
+#define BGCOPY_BANDWIDTH_UNLIMITED UINT32_MAX
 
 /** state_dir value for an engine without a store. */
 #define BGCOPY_STATE_MEMORY ":memory:"
@@ -115,7 +143,7 @@ typedef struct bgcopy_manager_options {
 #define BGCOPY_MANAGER_OPTIONS_INIT                                                                \
     {                                                                                              \
         sizeof(bgcopy_manager_options), BGCOPY_ENGINE_DEFAULT, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, \
-            0, 0, 0, NULL, 0, 0, NULL, NULL, 0                                                     \
+            0, 0, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0                                      \
     }
 
 /** Opens a manager.

@@ -77,8 +77,10 @@ typedef enum bgcopy_sim_fault_kind {
     BGCOPY_SIM_FAULT_HTTP_STATUS = 1,
     /** Deliver `after_bytes` bytes of the body, then reset the connection. */
     BGCOPY_SIM_FAULT_RESET = 2,
-    /** Deliver `after_bytes` bytes, then send nothing more (the connection
-     * stays open; only timeouts end it). */
+    /** Deliver `after_bytes` bytes, then send nothing more: as with a real
+     * server, the request fails with ERROR_WINHTTP_TIMEOUT (0x80072EE2,
+     * transient, context REMOTE_FILE) once no byte came for the manager's
+     * http_stall_timeout (default 60 s). */
     BGCOPY_SIM_FAULT_STALL = 3,
     /** After `after_bytes` bytes of the body, the resource changes: its length
      * becomes `new_length` and Last-Modified moves forward by one second. */

@@ -76,6 +76,16 @@ int64_t bgcopy__sys_wall_us(void)
     return timespec_us(&ts);
 }
 
+int32_t bgcopy__sys_utc_offset(int64_t wall_us)
+{
+    time_t t = (time_t)(wall_us / 1000000);
+    struct tm tm;
+
+    if (localtime_r(&t, &tm) == NULL)
+        return 0;
+    return (int32_t)tm.tm_gmtoff;
+}
+
 /* ---- locks and threads ------------------------------------------------------ */
 
 struct bgcopy__mutex {

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <windows.h>
 #include <bcrypt.h>
@@ -120,6 +121,16 @@ int64_t bgcopy__sys_wall_us(void)
 
     GetSystemTimePreciseAsFileTime(&ft);
     return filetime_to_unix_us(&ft);
+}
+
+int32_t bgcopy__sys_utc_offset(int64_t wall_us)
+{
+    __time64_t t = (__time64_t)(wall_us / 1000000);
+    struct tm tm;
+
+    if (_localtime64_s(&tm, &t) != 0)
+        return 0;
+    return (int32_t)(_mkgmtime64(&tm) - t);
 }
 
 /* ---- locks and threads ------------------------------------------------------ */

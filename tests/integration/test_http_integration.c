@@ -2258,6 +2258,50 @@ static void test_header_injection_rejected(void **state)
     bgcopy_free(got);
 }
 
+/* MaxInternetBandwidth 80 Kbps (10,000 bytes/s): the HTTP transport paces a NORMAL job's body, so
+ * at any moment it holds at most one receive buffer (10,000 bytes) plus 10,000 bytes per second
+ * since Resume - an upper bound that a slow machine cannot break - while a FOREGROUND job of the
+ * same 3,000,000 bytes is not throttled and completes. The fixture's manager is replaced by one
+ * with the policy on a state directory of its own (the first manager of an engine sets the
+ * policy, and the fixture's engine may outlive its manager for a moment). */
+static void test_ts_bandwidth_cap(void **state)
+{
+    bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_job *bg, *fg;
+    bgcopy_job_progress p;
+    double t0, elapsed;
+    uint64_t got;
+    const uint64_t size = 3000000;
+    char state_dir[700];
+
+    need_server();
+    bgcopy_manager_close(fx.mgr);
+    fx.mgr = NULL;
+    o.http_stall_timeout = 2;
+    o.bandwidth_policy = 1;
+    o.bandwidth_kbps = 80;
+    o.state_dir = path_in(state_dir, sizeof(state_dir), "state"); /* a fresh engine */
+    assert_hr(BGCOPY_S_OK, bgcopy_manager_open(&o, &fx.mgr));
+
+    t0 = now_s();
+    bg = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/3000000?seed=5", "capped.bin");
+    usleep(3500000);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(bg, &p));
+    elapsed = now_s() - t0;
+    assert_int_equal(BGCOPY_JOB_STATE_TRANSFERRING, job_state(bg));
+    assert_int_equal(size, p.bytes_total);
+    assert_true((double)p.bytes_transferred <= 10000.0 + 10000.0 * elapsed);
+
+    fg = start_job(BGCOPY_JOB_PRIORITY_FOREGROUND, "/gen/3000000?seed=5", "free.bin");
+    wait_outcome(&fx.w, fg, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(bg, &p));
+    got = p.bytes_transferred;
+    elapsed = now_s() - t0;
+    assert_true((double)got <= 10000.0 + 10000.0 * elapsed);
+    assert_true(got < size);
+    assert_transferred_and_complete(fg, size, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2286,6 +2330,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ts_last_modified_never_stable, setup_testserver,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_ts_bandwidth_cap, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_redirect_silent, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_redirect_report, setup_testserver, teardown),
         cmocka_unit_test_setup_teardown(test_ts_redirect_disallow, setup_testserver, teardown),

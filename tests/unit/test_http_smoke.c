@@ -848,11 +848,18 @@ static const char https_server_py[] =
 static bgcopy_job_state https_job(bgcopy_manager *mgr, const char *url, uint32_t flags,
                                   const char *local, bgcopy_hr *code)
 {
-    struct waiter w;
+    /* One waiter for every call, never destroyed: a JobError or JobModification of a job this
+     * call already cancelled may still be on its way (through the service, on the client's
+     * callback thread) when the call returns. */
+    static struct waiter w;
+    static int w_ready;
     bgcopy_job *job;
     bgcopy_job_state st;
 
-    init_waiter(&w);
+    if (!w_ready) {
+        init_waiter(&w);
+        w_ready = 1;
+    }
     job = make_job(mgr, &w, url, local, BGCOPY_JOB_PRIORITY_FOREGROUND);
     assert_hr(BGCOPY_S_OK, bgcopy_job_set_security_flags(job, flags));
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
@@ -870,7 +877,6 @@ static bgcopy_job_state https_job(bgcopy_manager *mgr, const char *url, uint32_t
     }
     assert_hr(BGCOPY_S_OK, bgcopy_job_cancel(job));
     bgcopy_job_release(job);
-    free_waiter(&w);
     return st;
 }
 
@@ -938,6 +944,64 @@ static void test_https_certificates(void **state)
     stop_process(&tls_server);
 }
 
+/* MaxInternetBandwidth 0 all day (reference §7) on the real engine: a NORMAL job goes to
+ * TRANSIENT_ERROR with BG_E_BLOCKED_BY_POLICY (context GENERAL_QUEUE_MANAGER) without asking
+ * the server anything, counting no error; a FOREGROUND job alongside transfers. In-process the
+ * manager names a state directory of its own, so it opens a fresh engine with its options; through
+ * the service, the running bgcopyd is stopped first so that this manager starts one with the
+ * policy, and stopped again after so the next tests get one without it. */
+static void test_bandwidth_policy_zero_blocks_background(void **state)
+{
+    bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
+    bgcopy_manager *mgr = NULL;
+    bgcopy_job *bg, *fg;
+    bgcopy_job_progress p;
+    struct waiter w;
+    uint32_t count = 99;
+    char url[128], state_dir[600];
+
+    if (!have_python)
+        skip();
+    if (fx_service_mode())
+        (void)fx_service_stop();
+    init_waiter(&w);
+    o.http_stall_timeout = 2;
+    o.bandwidth_policy = 1;
+    o.bandwidth_kbps = 0;
+    if (!fx_service_mode()) {
+        /* a state directory of its own: a fresh engine, which this manager's options set (the
+         * engine of the other tests may outlive their managers for a moment) */
+        snprintf(state_dir, sizeof(state_dir), "%s/policy-state", dir);
+        o.state_dir = state_dir;
+    }
+    assert_hr(BGCOPY_S_OK, fx_manager_open(&o, &mgr));
+    url_for(url, sizeof(url), port, "big.bin");
+    bg = make_job(mgr, &w, url, "blocked.bin", BGCOPY_JOB_PRIORITY_NORMAL);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(bg));
+    wait_for_state(&w, bg, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    assert_job_error(bg, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_BLOCKED_BY_POLICY);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_error_count(bg, &count));
+    assert_int_equal(0, count);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(bg, &p));
+    assert_int_equal(BGCOPY_SIZE_UNKNOWN, p.bytes_total); /* no HEAD was sent */
+    assert_int_equal(0, p.bytes_transferred);
+
+    fg = make_job(mgr, &w, url, "unblocked.bin", BGCOPY_JOB_PRIORITY_FOREGROUND);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_resume(fg));
+    wait_for(&w, &w.transferred);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(fg, &p));
+    assert_int_equal(FILE_SIZE, p.bytes_transferred);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_complete(fg));
+    assert_job_error(bg, BGCOPY_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, BGCOPY_E_BLOCKED_BY_POLICY);
+    assert_hr(BGCOPY_S_OK, bgcopy_job_cancel(bg));
+    bgcopy_job_release(bg);
+    bgcopy_job_release(fg);
+    bgcopy_manager_close(mgr);
+    free_waiter(&w);
+    if (fx_service_mode())
+        (void)fx_service_stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -950,6 +1014,7 @@ int main(void)
         cmocka_unit_test(test_request_shape_and_ranges),
         cmocka_unit_test(test_redirect_policies),
         cmocka_unit_test(test_https_certificates),
+        cmocka_unit_test(test_bandwidth_policy_zero_blocks_background),
     };
     static const char *const proxy_vars[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
                                              "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};

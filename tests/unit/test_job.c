@@ -2120,12 +2120,330 @@ static void test_resume_with_every_file_done(void **state)
     bgcopy_job_release(job);
 }
 
+/* ---- Resume on TRANSFERRED, Suspend from ERROR and TRANSFERRED (reference 1.4) -------------- */
+
+/* Resume on a TRANSFERRED job with no file added since: S_OK, the job stays TRANSFERRED and is not
+ * even touched (modification and completion times unchanged, nothing fetched); with a file added
+ * since, Resume queues it and only the new file is fetched. */
+static void test_resume_transferred_without_new_files(void **state)
+{
+    struct fx *fx = *state;
+    bgcopy_sim_resource res = BGCOPY_SIM_RESOURCE_INIT;
+    char path[PATH_MAX + 16], path2[PATH_MAX + 16];
+    bgcopy_job *job = new_job(fx->mgr, "resume done", BGCOPY_JOB_TYPE_DOWNLOAD, NULL);
+    const bgcopy_sim_request *reqs;
+    bgcopy_job_times before, after;
+    bgcopy_job_progress jp;
+
+    res.url = URL_A;
+    res.length = 1000;
+    assert_hr(bgcopy_sim_add_resource(fx->sim, &res), BGCOPY_S_OK);
+    res.url = URL_B;
+    res.length = 500;
+    assert_hr(bgcopy_sim_add_resource(fx->sim, &res), BGCOPY_S_OK);
+    assert_hr(bgcopy_job_add_file(job, URL_A, local_path(fx, "a.bin", path, sizeof(path))),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(bgcopy_sim_requests(fx->sim, &reqs), 2);
+    assert_hr(bgcopy_job_get_times(job, &before), BGCOPY_S_OK);
+    assert_hr(bgcopy_sim_advance(fx->sim, 10.0), BGCOPY_S_OK);
+
+    assert_hr(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(bgcopy_sim_requests(fx->sim, &reqs), 2);
+    assert_hr(bgcopy_job_get_times(job, &after), BGCOPY_S_OK);
+    assert_int_equal(after.modification_time, before.modification_time);
+    assert_int_equal(after.transfer_completion_time, before.transfer_completion_time);
+
+    /* A file added since: Resume queues the job, only that file is fetched. */
+    assert_hr(bgcopy_job_add_file(job, URL_B, local_path(fx, "b.bin", path2, sizeof(path2))),
+              BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_hr(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_QUEUED);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(bgcopy_sim_requests(fx->sim, &reqs), 4);
+    assert_string_equal(reqs[2].url, URL_B);
+    assert_string_equal(reqs[3].url, URL_B);
+    assert_hr(bgcopy_job_get_progress(job, &jp), BGCOPY_S_OK);
+    assert_int_equal(jp.files_transferred, 2);
+    assert_int_equal(jp.bytes_transferred, 1500);
+    assert_hr(bgcopy_job_complete(job), BGCOPY_S_OK);
+    bgcopy_job_release(job);
+}
+
+/* Suspend from ERROR gives SUSPENDED (S_OK), the error is no longer reported, and Resume retries
+ * (QUEUED, then TRANSFERRED once the server has the file); Suspend from TRANSFERRED gives
+ * SUSPENDED and Resume brings the job back to TRANSFERRED without fetching anything. */
+static void test_suspend_from_error_and_transferred(void **state)
+{
+    struct fx *fx = *state;
+    bgcopy_sim_resource res = BGCOPY_SIM_RESOURCE_INIT;
+    char path[PATH_MAX + 16];
+    bgcopy_job *job = new_job(fx->mgr, "suspend", BGCOPY_JOB_TYPE_DOWNLOAD, NULL);
+    bgcopy_error *err = (bgcopy_error *)fx;
+    const bgcopy_sim_request *reqs;
+    uint32_t count = 0;
+
+    assert_hr(bgcopy_job_add_file(job, URL_A, local_path(fx, "a.bin", path, sizeof(path))),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_ERROR); /* 404: fatal */
+
+    assert_hr(bgcopy_job_suspend(job), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_SUSPENDED);
+    assert_hr(bgcopy_job_get_error(job, &err), BGCOPY_E_ERROR_INFORMATION_UNAVAILABLE);
+    assert_null(err);
+    assert_hr(bgcopy_job_get_error_count(job, &count), BGCOPY_S_OK);
+    assert_int_equal(count, 1);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_SUSPENDED);
+
+    res.url = URL_A;
+    res.length = 700;
+    assert_hr(bgcopy_sim_add_resource(fx->sim, &res), BGCOPY_S_OK);
+    assert_hr(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_QUEUED);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(bgcopy_sim_requests(fx->sim, &reqs), 3); /* HEAD 404, HEAD, GET */
+
+    assert_hr(bgcopy_job_suspend(job), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_SUSPENDED);
+    assert_hr(bgcopy_job_suspend(job), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_SUSPENDED);
+    assert_hr(bgcopy_job_resume(job), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_QUEUED);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(bgcopy_sim_requests(fx->sim, &reqs), 3);
+    assert_hr(bgcopy_job_complete(job), BGCOPY_S_OK);
+    assert_int_equal(access(path, F_OK), 0);
+    bgcopy_job_release(job);
+}
+
+/* ---- cost flags default (reference 8.9) ------------------------------------------------------ */
+
+/* A new job's cost flags are BITS_COST_STATE_TRANSFER_ALWAYS (0x800000FF), for every job type, and
+ * a value set can be set back to it. */
+static void test_cost_flags_default(void **state)
+{
+    struct fx *fx = *state;
+    bgcopy_job *dl = new_job(fx->mgr, "download", BGCOPY_JOB_TYPE_DOWNLOAD, NULL);
+    bgcopy_job *up = new_job(fx->mgr, "upload", BGCOPY_JOB_TYPE_UPLOAD, NULL);
+    bgcopy_job_property_value v;
+
+    memset(&v, 0xAB, sizeof(v));
+    assert_hr(bgcopy_job_get_property(dl, BGCOPY_JOB_PROPERTY_ID_COST_FLAGS, &v), BGCOPY_S_OK);
+    assert_int_equal(v.dword, 0x800000FFu);
+    assert_int_equal(v.dword, BGCOPY_COST_STATE_TRANSFER_ALWAYS);
+    memset(&v, 0xAB, sizeof(v));
+    assert_hr(bgcopy_job_get_property(up, BGCOPY_JOB_PROPERTY_ID_COST_FLAGS, &v), BGCOPY_S_OK);
+    assert_int_equal(v.dword, 0x800000FFu);
+
+    v.dword = BGCOPY_COST_STATE_TRANSFER_STANDARD;
+    assert_hr(bgcopy_job_set_property(dl, BGCOPY_JOB_PROPERTY_ID_COST_FLAGS, &v), BGCOPY_S_OK);
+    memset(&v, 0xAB, sizeof(v));
+    assert_hr(bgcopy_job_get_property(dl, BGCOPY_JOB_PROPERTY_ID_COST_FLAGS, &v), BGCOPY_S_OK);
+    assert_int_equal(v.dword, BGCOPY_COST_STATE_TRANSFER_STANDARD);
+    v.dword = 0x800000FFu;
+    assert_hr(bgcopy_job_set_property(dl, BGCOPY_JOB_PROPERTY_ID_COST_FLAGS, &v), BGCOPY_S_OK);
+    memset(&v, 0xAB, sizeof(v));
+    assert_hr(bgcopy_job_get_property(dl, BGCOPY_JOB_PROPERTY_ID_COST_FLAGS, &v), BGCOPY_S_OK);
+    assert_int_equal(v.dword, 0x800000FFu);
+    bgcopy_job_release(dl);
+    bgcopy_job_release(up);
+}
+
+/* ---- over-long strings (reference 2.2, 5.4, 8.8, Appendix E) ------------------------------------
+ */
+
+/* s, then n copies of c, then tail (malloc'ed). */
+static char *text_of(const char *head, const char *unit, size_t n, const char *tail)
+{
+    size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), i;
+    char *s = malloc(hl + ul * n + tl + 1), *p;
+
+    assert_non_null(s);
+    memcpy(s, head, hl);
+    p = s + hl;
+    for (i = 0; i < n; i++, p += ul) {
+        memcpy(p, unit, ul);
+    }
+    memcpy(p, tail, tl + 1);
+    return s;
+}
+
+/* Each length limit: one character (or byte) over gives its exact HRESULT and leaves the job as
+ * it was (every getter); the limit itself is accepted and read back. Notification program: 4,095
+ * bytes (PATH_MAX - 1, as local names; docs/fidelity.md); parameters: 4,000 characters (not
+ * bytes); proxy and bypass lists: 32,767 characters (BG_E_PROXY_LIST_TOO_LARGE 0x80200018,
+ * BG_E_PROXY_BYPASS_LIST_TOO_LARGE 0x80200019); password: 65,535 characters
+ * (BG_E_PASSWORD_TOO_LARGE 0x80200026); custom headers: 16,383 characters (16,384 with the NUL;
+ * BG_E_STRING_TOO_LONG 0x80200021). */
+static void test_over_long_strings(void **state)
+{
+    struct fx *fx = *state;
+    bgcopy_job *job = new_job(fx->mgr, "limits", BGCOPY_JOB_TYPE_DOWNLOAD, NULL);
+    char *prog_max = text_of("/", "p", 4094, ""), *prog_over = text_of("/", "p", 4095, "");
+    char *par_max = text_of("/bin/echo ", "x", 3990, ""),
+         *par_over = text_of("/bin/echo ", "x", 3991, "");
+    char *par_utf8 =
+        text_of("/bin/echo ", "\xc3\xa9", 3990, ""); /* 4,000 characters, 7,990 bytes */
+    char *par_utf8_over = text_of("/bin/echo ", "\xc3\xa9", 3991, "");
+    char *list_max = text_of("", "l", 32767, ""), *list_over = text_of("", "l", 32768, "");
+    char *pw_max = text_of("", "w", 65535, ""), *pw_over = text_of("", "w", 65536, "");
+    char *hdr_max = text_of("X: ", "v", 16378, "\r\n"),
+         *hdr_over = text_of("X: ", "v", 16379, "\r\n");
+    char *a = NULL, *b = NULL;
+    bgcopy_proxy_usage usage;
+    struct snap before, after;
+
+    assert_int_equal(strlen(prog_max), 4095);
+    assert_int_equal(strlen(par_max), 4000);
+    assert_int_equal(strlen(par_utf8), 7990);
+    assert_int_equal(strlen(hdr_max), 16383);
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, "/bin/echo", "/bin/echo old"), BGCOPY_S_OK);
+    assert_hr(
+        bgcopy_job_set_proxy_settings(job, BGCOPY_PROXY_USAGE_OVERRIDE, "old:8080", "<local>"),
+        BGCOPY_S_OK);
+    assert_hr(bgcopy_job_set_custom_headers(job, "X-Old: 1\r\n"), BGCOPY_S_OK);
+    assert_hr(bgcopy_job_set_credentials(job, BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_BASIC,
+                                         "user", "old"),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_sim_advance(fx->sim, 5.0), BGCOPY_S_OK);
+    take_snap(job, &before);
+
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, prog_over, NULL), 0x80200021u);
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, prog_over, NULL), BGCOPY_E_STRING_TOO_LONG);
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, "/bin/echo", par_over), BGCOPY_E_STRING_TOO_LONG);
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, "/bin/echo", par_utf8_over),
+              BGCOPY_E_STRING_TOO_LONG);
+    assert_hr(bgcopy_job_set_proxy_settings(job, BGCOPY_PROXY_USAGE_OVERRIDE, list_over, NULL),
+              0x80200018u);
+    assert_hr(bgcopy_job_set_proxy_settings(job, BGCOPY_PROXY_USAGE_OVERRIDE, "p:1", list_over),
+              0x80200019u);
+    assert_hr(bgcopy_job_set_proxy_settings(job, BGCOPY_PROXY_USAGE_OVERRIDE, list_over, list_over),
+              BGCOPY_E_PROXY_LIST_TOO_LARGE);
+    assert_hr(bgcopy_job_set_credentials(job, BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_BASIC,
+                                         "user", pw_over),
+              0x80200026u);
+    assert_hr(bgcopy_job_set_credentials(job, BGCOPY_AUTH_TARGET_PROXY, BGCOPY_AUTH_SCHEME_BASIC,
+                                         "user", pw_over),
+              BGCOPY_E_PASSWORD_TOO_LARGE);
+    assert_hr(bgcopy_job_set_custom_headers(job, hdr_over), 0x80200021u);
+    take_snap(job, &after);
+    assert_snap_equal(&before, &after);
+    assert_string_equal(after.cmd_parameters, "/bin/echo old");
+    assert_string_equal(after.proxy_list, "old:8080");
+    assert_string_equal(after.headers, "X-Old: 1\r\n");
+    free_snap(&after);
+
+    /* The limits themselves. */
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, prog_max, NULL), BGCOPY_S_OK);
+    assert_hr(bgcopy_job_get_notify_cmd_line(job, &a, &b), BGCOPY_S_OK);
+    assert_string_prop(BGCOPY_S_OK, a, prog_max);
+    assert_string_prop(BGCOPY_S_OK, b, "");
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, "/bin/echo", par_max), BGCOPY_S_OK);
+    assert_hr(bgcopy_job_get_notify_cmd_line(job, &a, &b), BGCOPY_S_OK);
+    assert_string_prop(BGCOPY_S_OK, a, "/bin/echo");
+    assert_string_prop(BGCOPY_S_OK, b, par_max);
+    assert_hr(bgcopy_job_set_notify_cmd_line(job, "/bin/echo", par_utf8), BGCOPY_S_OK);
+    assert_hr(bgcopy_job_get_notify_cmd_line(job, &a, &b), BGCOPY_S_OK);
+    assert_string_prop(BGCOPY_S_OK, a, "/bin/echo");
+    assert_string_prop(BGCOPY_S_OK, b, par_utf8);
+    assert_hr(bgcopy_job_set_proxy_settings(job, BGCOPY_PROXY_USAGE_OVERRIDE, list_max, list_max),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_get_proxy_settings(job, &usage, &a, &b), BGCOPY_S_OK);
+    assert_int_equal(usage, BGCOPY_PROXY_USAGE_OVERRIDE);
+    assert_string_prop(BGCOPY_S_OK, a, list_max);
+    assert_string_prop(BGCOPY_S_OK, b, list_max);
+    assert_hr(bgcopy_job_set_credentials(job, BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_BASIC,
+                                         "user", pw_max),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_set_custom_headers(job, hdr_max), BGCOPY_S_OK);
+    assert_hr(bgcopy_job_get_custom_headers(job, &a), BGCOPY_S_OK);
+    assert_string_prop(BGCOPY_S_OK, a, hdr_max);
+
+    free_snap(&before);
+    free(prog_max);
+    free(prog_over);
+    free(par_max);
+    free(par_over);
+    free(par_utf8);
+    free(par_utf8_over);
+    free(list_max);
+    free(list_over);
+    free(pw_max);
+    free(pw_over);
+    free(hdr_max);
+    free(hdr_over);
+    bgcopy_job_release(job);
+}
+
+/* ---- what the emulation does not model, and state names -------------------------------------- */
+
+/* Upload and upload-reply jobs can be made and given their file, but Resume returns E_NOTIMPL
+ * (0x80004001) and leaves them SUSPENDED (no upload protocol); ON_DEMAND_MODE cannot be enabled
+ * (E_NOTIMPL, no File6 random access) and stays 0; bitsadmin-style state names are upper case
+ * (Appendix D item 10). */
+static void test_unemulated_features_and_state_names(void **state)
+{
+    struct fx *fx = *state;
+    static const char *const names[] = {"QUEUED",      "CONNECTING",   "TRANSFERRING",
+                                        "SUSPENDED",   "ERROR",        "TRANSIENT_ERROR",
+                                        "TRANSFERRED", "ACKNOWLEDGED", "CANCELLED"};
+    bgcopy_job *up = new_job(fx->mgr, "up", BGCOPY_JOB_TYPE_UPLOAD, NULL);
+    bgcopy_job *reply = new_job(fx->mgr, "reply", BGCOPY_JOB_TYPE_UPLOAD_REPLY, NULL);
+    bgcopy_job *dl = new_job(fx->mgr, "dl", BGCOPY_JOB_TYPE_DOWNLOAD, NULL);
+    char path[PATH_MAX + 16], path2[PATH_MAX + 16];
+    bgcopy_job_property_value v;
+    int i;
+
+    assert_hr(bgcopy_job_add_file(up, URL_A, local_path(fx, "up.bin", path, sizeof(path))),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_add_file(reply, URL_B, local_path(fx, "re.bin", path2, sizeof(path2))),
+              BGCOPY_S_OK);
+    assert_hr(bgcopy_job_resume(up), 0x80004001u);
+    assert_hr(bgcopy_job_resume(reply), BGCOPY_E_NOTIMPL);
+    assert_hr(bgcopy_sim_run_until_idle(fx->sim), BGCOPY_S_OK);
+    assert_int_equal(job_state(up), BGCOPY_JOB_STATE_SUSPENDED);
+    assert_int_equal(job_state(reply), BGCOPY_JOB_STATE_SUSPENDED);
+
+    memset(&v, 0, sizeof(v));
+    v.enable = 1;
+    assert_hr(bgcopy_job_set_property(dl, BGCOPY_JOB_PROPERTY_ON_DEMAND_MODE, &v),
+              BGCOPY_E_NOTIMPL);
+    memset(&v, 0xAB, sizeof(v));
+    assert_hr(bgcopy_job_get_property(dl, BGCOPY_JOB_PROPERTY_ON_DEMAND_MODE, &v), BGCOPY_S_OK);
+    assert_int_equal(v.enable, 0);
+
+    for (i = 0; i < 9; i++) {
+        assert_non_null(bgcopy_job_state_name((bgcopy_job_state)i));
+        assert_string_equal(bgcopy_job_state_name((bgcopy_job_state)i), names[i]);
+    }
+    assert_null(bgcopy_job_state_name((bgcopy_job_state)9));
+    bgcopy_job_release(up);
+    bgcopy_job_release(reply);
+    bgcopy_job_release(dl);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_new_job_defaults),
         T(test_new_job_types),
+        T(test_cost_flags_default),
+        T(test_unemulated_features_and_state_names),
+        T(test_resume_transferred_without_new_files),
+        T(test_suspend_from_error_and_transferred),
         T(test_times_follow_simulation_clock),
         T(test_resume_needs_a_file),
         T(test_cancel_twice_and_cancelled_job),
@@ -2135,6 +2453,7 @@ int main(void)
         T(test_rejected_calls_leave_job_unchanged),
         T(test_priority_and_flags),
         T(test_string_lengths),
+        T(test_over_long_strings),
         T(test_create_job_validation),
         T(test_add_file_validation),
         T(test_ranges_validation),

@@ -562,6 +562,44 @@ static void test_single_normal_job_keeps_running_past_slice(void **state)
     assert_pattern_file("a.bin", 1000000, 4);
 }
 
+/* The default slice (time_slice 0 = 300 s; docs/fidelity.md): two NORMAL jobs of 1,000 s
+ * downloads (30,000-byte chunks at 10,000 B/s, one every 3 s) switch at exactly 300 s and
+ * 600 s; a slice moves 100 chunks (at +0 ... +297 s) = 3,000,000 bytes. */
+static void test_round_robin_default_slice_is_300_s(void **state)
+{
+    bgcopy_job *a, *b;
+
+    start_sim(30000, 0);
+    fx_add_resource(URL_A, 10000000, 10000.0, 5);
+    fx_add_resource(URL_B, 10000000, 10000.0, 6);
+    a = fx_make_job("slice-a", BGCOPY_JOB_PRIORITY_NORMAL, URL_A, "a.bin");
+    b = fx_make_job("slice-b", BGCOPY_JOB_PRIORITY_NORMAL, URL_B, "b.bin");
+    assert_hr_equal(bgcopy_job_resume(a), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_resume(b), BGCOPY_S_OK);
+
+    fx_advance_to_us(S(299.5));
+    assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_state(b, BGCOPY_JOB_STATE_QUEUED);
+    assert_int_equal(fx_job_bytes(a), 3000000);
+    assert_int_equal(fx_count_requests(URL_B, "HEAD"), 0);
+
+    fx_advance_to_us(S(300.0));
+    assert_state(a, BGCOPY_JOB_STATE_QUEUED);
+    assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_int_equal(fx_job_bytes(a), 3000000);
+    fx_assert_get(URL_B, 0, 300.0, 0, 9999999, 206);
+
+    fx_advance_to_us(S(599.5));
+    assert_state(a, BGCOPY_JOB_STATE_QUEUED);
+    assert_state(b, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_int_equal(fx_job_bytes(b), 3000000);
+
+    fx_advance_to_us(S(600.0));
+    assert_state(a, BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_state(b, BGCOPY_JOB_STATE_QUEUED);
+    fx_assert_get(URL_A, 1, 600.0, 3000000, 9999999, 206);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +624,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_single_normal_job_keeps_running_past_slice, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_round_robin_default_slice_is_300_s, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2189,6 +2189,191 @@ static void test_head_refused_no_ranges_no_length(void **state)
     bgcopy_job_release(job);
 }
 
+/* ---- stalls and undeletable temporary files -------------------------------------------------- */
+
+/* A server that stops sending (BGCOPY_SIM_FAULT_STALL) ends the request once no byte came for the
+ * manager's http_stall_timeout (60 s by default), as the HTTP transport does: ERROR_WINHTTP_TIMEOUT
+ * (0x80072EE2), transient, context REMOTE_FILE, one error counted; the retry after
+ * MinimumRetryDelay continues at the first missing byte. */
+static void test_stall_times_out(void **state)
+{
+    fx *f = *state;
+    static const char url[] = "http://example.test/stall.bin";
+    const bgcopy_sim_request *rq;
+    bgcopy_job *job;
+    bgcopy_file *file;
+
+    add_resource(f, url, 10000, 23);
+    add_fault(f, BGCOPY_SIM_FAULT_STALL, url, 1, 4000, 0);
+    job = job_with_file(f, url, "stall.bin");
+    file = file_at(job, 0);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    run_idle(f); /* returns while the request waits: nothing is in progress */
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    check_progress(job, 10000, 4000, 1, 0);
+
+    advance(f, 59.999);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_int_equal(error_count_of(job), 0);
+    advance(f, 0.001); /* 60 s after the last byte */
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    check_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, (bgcopy_hr)0x80072EE2u);
+    check_error(job, 5, BGCOPY_E_WINHTTP_TIMEOUT);
+    check_error_file(job, file);
+    check_error_protocol(job, "http");
+    assert_int_equal(error_count_of(job), 1);
+    check_progress(job, 10000, 4000, 1, 0);
+
+    advance(f, 599.999);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    advance(f, 0.001);
+    run_idle(f);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(requests(f, &rq), 4);
+    check_head(&rq[0], url, 200);
+    check_get(&rq[1], url, 0, 9999, 206);
+    check_head(&rq[2], url, 200);
+    check_get(&rq[3], url, 4000, 9999, 206);
+    assert_true(rq[2].time == 660.0);
+    assert_int_equal(error_count_of(job), 1);
+    bgcopy_file_release(file);
+    bgcopy_job_release(job);
+}
+
+/* Puts an empty directory where file's temporary file is: unlink(2) then fails with EISDIR, for
+ * root too. */
+static void block_temp(bgcopy_file *file)
+{
+    char *temp = NULL;
+
+    assert_hr_equal(bgcopy_file_get_temporary_name(file, &temp), BGCOPY_S_OK);
+    assert_int_equal(unlink(temp), 0);
+    assert_int_equal(mkdir(temp, 0700), 0);
+    bgcopy_free(temp);
+}
+
+/* Cancel whose temporary file cannot be deleted: BG_S_UNABLE_TO_DELETE_FILES (0x0020001A), the
+ * job is CANCELLED all the same (reference 1.7). */
+static void test_cancel_unable_to_delete_files(void **state)
+{
+    fx *f = *state;
+    static const char url[] = "http://slow.test/undeletable.bin";
+    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
+    bgcopy_job *job;
+    bgcopy_file *file;
+
+    r.url = url;
+    r.length = 4 * MIB;
+    r.seed = 71;
+    r.bandwidth = (double)MIB;
+    assert_hr_equal(bgcopy_sim_add_resource(f->sim, &r), BGCOPY_S_OK);
+    job = job_with_file(f, url, "undeletable.bin");
+    file = file_at(job, 0);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    advance(f, 1.5);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_int_equal(count_temps(f->dir, NULL), 1);
+    block_temp(file);
+
+    assert_hr_equal(bgcopy_job_cancel(job), (bgcopy_hr)0x0020001Au);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_CANCELLED);
+    assert_hr_equal(bgcopy_job_cancel(job), BGCOPY_E_INVALID_STATE);
+    assert_int_equal(count_temps(f->dir, NULL), 1); /* the directory is still there */
+    bgcopy_file_release(file);
+    bgcopy_job_release(job);
+}
+
+/* Complete that keeps the whole first file but cannot delete the second file's partial temporary
+ * file: BG_S_UNABLE_TO_DELETE_FILES (0x0020001A) rather than BG_S_PARTIAL_COMPLETE, the job is
+ * ACKNOWLEDGED and the first file in place (reference 1.6). */
+static void test_complete_unable_to_delete_files(void **state)
+{
+    fx *f = *state;
+    static const char u1[] = "http://example.test/whole.bin";
+    static const char u2[] = "http://slow.test/partial.bin";
+    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
+    char l1[PATH_CAP], l2[PATH_CAP];
+    bgcopy_job *job;
+    bgcopy_file *f1, *f2;
+
+    add_resource(f, u1, 9000, 72);
+    r.url = u2;
+    r.length = 4 * MIB;
+    r.seed = 73;
+    r.bandwidth = (double)MIB;
+    assert_hr_equal(bgcopy_sim_add_resource(f->sim, &r), BGCOPY_S_OK);
+    local_path(f, "whole.bin", l1);
+    local_path(f, "partial.bin", l2);
+    job = new_job(f);
+    assert_hr_equal(bgcopy_job_add_file(job, u1, l1), BGCOPY_S_OK);
+    assert_hr_equal(bgcopy_job_add_file(job, u2, l2), BGCOPY_S_OK);
+    f1 = file_at(job, 0);
+    f2 = file_at(job, 1);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    advance(f, 1.5);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    check_progress(job, 9000 + 4 * MIB, 9000 + 2 * MIB, 2, 1);
+    block_temp(f2);
+
+    assert_hr_equal(bgcopy_job_complete(job), (bgcopy_hr)0x0020001Au);
+    assert_hr_equal(bgcopy_job_complete(job), BGCOPY_E_INVALID_STATE);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_ACKNOWLEDGED);
+    check_whole_pattern_file(l1, 72, 9000);
+    check_file_progress(f1, 9000, 9000, 1);
+    assert_false(path_exists(l2));
+    bgcopy_file_release(f1);
+    bgcopy_file_release(f2);
+    bgcopy_job_release(job);
+}
+
+/* AddFile while the job transfers is accepted and the new file is fetched after the others; the
+ * temporary file being written is mode 0600 (Appendix D item 1). */
+static void test_add_file_while_transferring(void **state)
+{
+    fx *f = *state;
+    static const char u1[] = "http://slow.test/first.bin";
+    static const char u2[] = "http://example.test/added.bin";
+    bgcopy_sim_resource r = BGCOPY_SIM_RESOURCE_INIT;
+    const bgcopy_sim_request *rq;
+    char l2[PATH_CAP], *temp = NULL;
+    bgcopy_job *job;
+    bgcopy_file *file;
+    struct stat st;
+
+    r.url = u1;
+    r.length = 4 * MIB;
+    r.seed = 74;
+    r.bandwidth = (double)MIB;
+    assert_hr_equal(bgcopy_sim_add_resource(f->sim, &r), BGCOPY_S_OK);
+    add_resource(f, u2, 5000, 75);
+    job = job_with_file(f, u1, "first.bin");
+    file = file_at(job, 0);
+    assert_hr_equal(bgcopy_job_resume(job), BGCOPY_S_OK);
+    advance(f, 1.5);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    assert_hr_equal(bgcopy_file_get_temporary_name(file, &temp), BGCOPY_S_OK);
+    assert_int_equal(stat(temp, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+
+    local_path(f, "added.bin", l2);
+    assert_hr_equal(bgcopy_job_add_file(job, u2, l2), BGCOPY_S_OK);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRING);
+    check_progress(job, BGCOPY_SIZE_UNKNOWN, 2 * MIB, 2, 0);
+    run_idle(f);
+    assert_int_equal(state_of(job), BGCOPY_JOB_STATE_TRANSFERRED);
+    check_progress(job, 4 * MIB + 5000, 4 * MIB + 5000, 2, 2);
+    assert_int_equal(requests(f, &rq), 4);
+    check_head(&rq[0], u1, 200);
+    check_get(&rq[1], u1, 0, 4 * MIB - 1, 206);
+    check_head(&rq[2], u2, 200);
+    check_get(&rq[3], u2, 0, 4999, 206);
+    assert_hr_equal(bgcopy_job_complete(job), BGCOPY_S_OK);
+    check_whole_pattern_file(l2, 75, 5000);
+    bgcopy_free(temp);
+    bgcopy_file_release(file);
+    bgcopy_job_release(job);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2242,6 +2427,10 @@ int main(void)
         T(test_replace_prefix_keeps_checkpoint),
         T(test_set_remote_name_restart_rules),
         T(test_fatal_error_keeps_temp_until_cancel),
+        T(test_stall_times_out),
+        T(test_cancel_unable_to_delete_files),
+        T(test_complete_unable_to_delete_files),
+        T(test_add_file_while_transferring),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

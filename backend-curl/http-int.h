@@ -103,7 +103,8 @@ int64_t bgcopy__http_parse_date(const char *v, size_t len);
 bgcopy_hr bgcopy__http_pick_proxy(const char *list, int https, char **out);
 
 /* curl's CURLOPT_NOPROXY list (comma-separated) from a BITS bypass list (entries separated by
- * spaces or ';', and by ',' too, which curl would split on anyway; list may be NULL): a leading '*' is dropped ("*.example.com" ->
+ * spaces or ';', and by ',' too, which curl would split on anyway; list may be NULL): a leading '*'
+ * is dropped ("*.example.com" ->
  * ".example.com", a domain suffix for curl); a lone "*" entry bypasses every host, so the
  * result is then just "*" (curl honours "*" only as the whole list); "<local>" and entries
  * with a '*' elsewhere have no curl equivalent and are dropped. Returns a malloc'ed string,

@@ -197,8 +197,9 @@ static bgcopy_hr on_error(bgcopy_job *job, bgcopy_error *err, void *user)
 
 struct child {
     pid_t pid;
-    FILE *out; /* the child's stdout */
-    int in;    /* the child's stdin */
+    FILE *out;   /* the child's stdout, unbuffered: poll() on its descriptor tells all */
+    int out_eof; /* out reached its end (split_wait) */
+    int in;      /* the child's stdin */
 };
 
 /* Starts this program (optionally under `setpriv` options) with args; envp NULL: ours. */
@@ -228,6 +229,10 @@ static void spawn_child(struct child *ch, const char *const *prefix, const char 
     close(from[1]);
     ch->in = to[1];
     ch->out = fdopen(from[0], "r");
+    ch->out_eof = 0;
+    if (ch->out != NULL) {
+        setvbuf(ch->out, NULL, _IONBF, 0); /* no line hidden in a buffer from poll() */
+    }
     assert_non_null(ch->out);
     setvbuf(ch->out, NULL, _IONBF, 0); /* nothing read ahead of what poll() sees */
 }
@@ -928,26 +933,37 @@ static bgcopy_hr parent_blocking(bgcopy_job *job, void *user)
 }
 
 /* Waits until this process's and the child's callbacks together entered `target` times (the
- * child prints one line per entry), at most `seconds`; returns the total reached. */
+ * child prints one line per entry), at most `seconds` of real time; returns the total reached.
+ * Once the child has closed its output (it exits when its callbacks returned), its side is
+ * final and the wait goes on for this process's callbacks alone: poll() would report the end
+ * of file at once on every turn. */
 static int split_wait(struct child *ch, int *child_entered, int target, double seconds)
 {
-    double waited = 0;
+    struct timespec start, now;
     char line[128];
 
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         struct pollfd p = {fileno(ch->out), POLLIN, 0};
         int total;
         pthread_mutex_lock(&split.m);
         total = split.entered + *child_entered;
         pthread_mutex_unlock(&split.m);
-        if (total >= target || waited >= seconds) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (total >= target ||
+            (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >=
+                seconds) {
             return total;
         }
-        if (poll(&p, 1, 10) == 1 && fgets(line, sizeof(line), ch->out) != NULL &&
-            strncmp(line, "entered", 7) == 0) {
-            (*child_entered)++;
+        if (ch->out_eof) {
+            nanosleep(&(struct timespec){0, 10000000L}, NULL);
+        } else if (poll(&p, 1, 10) == 1) {
+            if (fgets(line, sizeof(line), ch->out) == NULL) {
+                ch->out_eof = 1;
+            } else if (strncmp(line, "entered", 7) == 0) {
+                (*child_entered)++;
+            }
         }
-        waited += 0.01;
     }
 }
 

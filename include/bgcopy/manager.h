@@ -186,7 +186,11 @@ BGCOPY_EXTERN const char *bgcopy_manager_open_detail(void);
 /** Closes a manager. Jobs are not cancelled: they belong to the engine, as
  * BITS jobs outlive the process that made them. Job, file, error and
  * enumerator objects the caller still holds stay fully usable and keep the
- * engine alive until they are released. NULL is accepted.
+ * engine alive until they are released. NULL is accepted. A notification
+ * callback that is running when the last reference goes away keeps running
+ * (it holds a reference to its job); the engine stops when it returns. So
+ * the data a callback's user pointer names must stay valid until the
+ * callback can no longer run, not merely until this call returns.
  * @param mgr the manager, or NULL. */
 BGCOPY_EXTERN void bgcopy_manager_close(bgcopy_manager *mgr);
 

@@ -485,10 +485,14 @@ static struct fixture {
     pid_t server2; /* a second server some tests start (origin, TLS redirector), or -1 */
     int port2;
     bgcopy_manager *mgr;
-    struct waiter w;
+    struct waiter *w; /* this test's; callbacks get it as their user pointer */
     bgcopy_job *jobs[MAX_JOBS];
     int njobs;
 } fx;
+
+/* Every test's waiter, never freed (setup_with says why). */
+static struct waiter *retired[128];
+static size_t retired_count;
 
 /* A path inside the test's directory. */
 static const char *path_in(char *buf, size_t size, const char *name)
@@ -597,9 +601,18 @@ static int setup_with(enum server_kind kind)
     bgcopy_manager_options o = BGCOPY_MANAGER_OPTIONS_INIT;
     char www[700];
 
-    memset(&fx.w, 0, sizeof(fx.w));
-    pthread_mutex_init(&fx.w.m, NULL);
-    pthread_cond_init(&fx.w.c, NULL);
+    /* A fresh waiter per test. The previous one is kept, never destroyed: a callback of the
+     * previous test's engine may still be running when its teardown returns (a callback holds a
+     * job reference, and the engine stops only when that is released, on the callback's own
+     * thread), so its mutex must stay valid and its counters must not be this test's. */
+    if (retired_count >= sizeof(retired) / sizeof(retired[0]))
+        return -1;
+    fx.w = calloc(1, sizeof(*fx.w));
+    if (fx.w == NULL)
+        return -1;
+    pthread_mutex_init(&fx.w->m, NULL);
+    pthread_cond_init(&fx.w->c, NULL);
+    retired[retired_count++] = fx.w;
     fx.server = -1;
     fx.port = 0;
     fx.server2 = -1;
@@ -653,8 +666,7 @@ static int teardown(void **state)
     stop_process(&fx.server);
     stop_process(&fx.server2);
     clear_proxy_env();
-    pthread_mutex_destroy(&fx.w.m);
-    pthread_cond_destroy(&fx.w.c);
+    fx.w = NULL; /* kept in retired[]: see setup_with */
     return 0;
 }
 
@@ -849,7 +861,7 @@ static void url_for(char *buf, size_t size, int port, const char *path)
     snprintf(buf, size, "http://127.0.0.1:%d%s", port, path);
 }
 
-/* A download job (recorded for the teardown) with callbacks into fx.w. */
+/* A download job (recorded for the teardown) with callbacks into fx.w-> */
 static bgcopy_job *new_job(bgcopy_job_priority priority)
 {
     bgcopy_callbacks cb = BGCOPY_CALLBACKS_INIT;
@@ -866,7 +878,7 @@ static bgcopy_job *new_job(bgcopy_job_priority priority)
     cb.job_transferred = on_transferred;
     cb.job_error = on_error;
     cb.job_modification = on_modification;
-    assert_hr(BGCOPY_S_OK, bgcopy_job_set_notify_callbacks(job, &cb, &fx.w));
+    assert_hr(BGCOPY_S_OK, bgcopy_job_set_notify_callbacks(job, &cb, fx.w));
     return job;
 }
 
@@ -974,8 +986,8 @@ static void test_ts_happy_path(void **state)
 
     need_server();
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/3000001?seed=5", "happy.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
-    assert_int_equal(0, counter_value(&fx.w, &fx.w.errors));
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    assert_int_equal(0, counter_value(fx.w, &fx.w->errors));
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "happy.bin"), size, 5);
 
@@ -1006,7 +1018,7 @@ static void test_ts_multi_file_in_add_order(void **state)
         add_file(job, fx.port, paths[i], name);
     }
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, sizes[0] + sizes[1] + sizes[2], 3);
     assert_int_equal(6, ts_log(e, MAX_ENTRIES));
     for (i = 0; i < 3; i++) {
@@ -1026,10 +1038,10 @@ static void test_ts_ignore_ranges_normal(void **state)
     need_server();
     ts_rule("ignore_ranges=1");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/200000", "noranges.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT);
-    wait_job_error_callback(&fx.w, job);
-    assert_int_equal(1, counter_value(&fx.w, &fx.w.errors));
+    wait_job_error_callback(fx.w, job);
+    assert_int_equal(1, counter_value(fx.w, &fx.w->errors));
     assert_int_equal(0, bytes_transferred(job));
 }
 
@@ -1043,7 +1055,7 @@ static void test_ts_ignore_ranges_foreground(void **state)
     need_server();
     ts_rule("ignore_ranges=1");
     job = start_job(BGCOPY_JOB_PRIORITY_FOREGROUND, "/gen/2500000?seed=4", "fg.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 2500000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "fg.bin"), 2500000, 4);
     assert_int_equal(2, ts_log(e, MAX_ENTRIES));
@@ -1059,7 +1071,7 @@ static void test_ts_missing_content_length(void **state)
     need_server();
     ts_rule("no_content_length=1");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/5000", "nolength.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_MISSING_FILE_SIZE);
 }
 
@@ -1080,21 +1092,21 @@ static void test_ts_503_retried(void **state)
     assert_hr(BGCOPY_S_OK, bgcopy_job_set_minimum_retry_delay(job, 5));
     add_file(job, fx.port, "/gen/100000?seed=7", "retry.bin");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(503));
 
     /* Resume retries at once (the state is QUEUED when it returns): the second 503 */
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
     assert_int_not_equal(BGCOPY_JOB_STATE_TRANSIENT_ERROR, job_state(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     failed_at = now_s();
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(503));
-    assert_int_equal(0, counter_value(&fx.w, &fx.w.errors)); /* transient: no JobError */
+    assert_int_equal(0, counter_value(fx.w, &fx.w->errors)); /* transient: no JobError */
 
     /* TRANSIENT_ERROR until the retry timer fires */
     assert_int_equal(
         BGCOPY_JOB_STATE_TRANSFERRED,
-        wait_states(&fx.w, job,
+        wait_states(fx.w, job,
                     STATE_BIT(BGCOPY_JOB_STATE_TRANSFERRED) | STATE_BIT(BGCOPY_JOB_STATE_ERROR)));
     /* failed_at is when this thread saw TRANSIENT_ERROR, which can lag the engine's own
      * transition under a sanitizer; an immediate retry would come in well under 1 s. */
@@ -1123,12 +1135,12 @@ static void status_case(const char *rule, const char *path, bgcopy_job_state wan
     if (rule)
         ts_rule(rule);
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, path, "status.bin");
-    wait_outcome(&fx.w, job, want_state);
+    wait_outcome(fx.w, job, want_state);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, want_code);
     if (want_state == BGCOPY_JOB_STATE_ERROR)
-        wait_job_error_callback(&fx.w, job);
+        wait_job_error_callback(fx.w, job);
     assert_int_equal(want_state == BGCOPY_JOB_STATE_ERROR ? 1 : 0,
-                     counter_value(&fx.w, &fx.w.errors));
+                     counter_value(fx.w, &fx.w->errors));
     assert_int_equal(0, bytes_transferred(job));
 }
 
@@ -1163,7 +1175,7 @@ static void test_ts_reset_then_resume_from_checkpoint(void **state)
     need_server();
     ts_rule("reset_after=1500000\nmethod=GET\ncount=1");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/4000000?seed=11", "reset.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CONNECTION_ERROR);
     checkpoint = bytes_transferred(job);
     /* the server waits until the client has every byte before resetting, and the transport
@@ -1172,7 +1184,7 @@ static void test_ts_reset_then_resume_from_checkpoint(void **state)
     assert_int_equal((int64_t)cut, temp_file_size(job));
 
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "reset.bin"), size, 11);
 
@@ -1198,7 +1210,7 @@ static void test_ts_stall_times_out(void **state)
     ts_rule("stall_after=100000\nmethod=GET");
     t0 = now_s();
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/1000000", "stall.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     elapsed = now_s() - t0;
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_TIMEOUT);
     if (elapsed < 1.9 || elapsed > 4.0)
@@ -1214,7 +1226,7 @@ static void test_ts_wrong_content_range(void **state)
     need_server();
     ts_rule("bad_range=1");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/50000", "badrange.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_INVALID_SERVER_RESPONSE);
     assert_int_equal(0, bytes_transferred(job));
 }
@@ -1236,12 +1248,12 @@ static void test_ts_last_modified_change_restarts(void **state)
     need_server();
     ts_rule("reset_after=1000000\nmethod=GET\ncount=1");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/3000000?seed=13", "lm.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_int_equal(1000000, bytes_transferred(job));
 
     ts_rule("lm_bump=1\ncount=4");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "lm.bin"), size, 13);
 
@@ -1271,7 +1283,7 @@ static void test_ts_last_modified_never_stable(void **state)
     need_server();
     ts_rule("lm_bump=1");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/2000000?seed=14", "lm2.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_REMOTE_FILE_CHANGED);
     assert_int_equal(0, bytes_transferred(job));
     n = ts_log(e, MAX_ENTRIES);
@@ -1283,7 +1295,7 @@ static void test_ts_last_modified_never_stable(void **state)
 
     ts_reset_rules();
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "lm2.bin"), size, 14);
 }
@@ -1299,7 +1311,7 @@ static bgcopy_job *redirect_case(uint32_t policy, bgcopy_job_state want, const c
     assert_hr(BGCOPY_S_OK, bgcopy_job_set_security_flags(job, policy));
     add_file(job, fx.port, "/r/file", local);
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, want);
+    wait_outcome(fx.w, job, want);
     return job;
 }
 
@@ -1353,7 +1365,7 @@ static void test_ts_basic_auth(void **state)
     need_server();
     ts_rule("auth=alice:s3cret");
     none = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/30000?seed=3", "auth0.bin");
-    wait_outcome(&fx.w, none, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, none, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(none, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
 
     wrong = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
@@ -1361,7 +1373,7 @@ static void test_ts_basic_auth(void **state)
                                                       BGCOPY_AUTH_SCHEME_BASIC, "alice", "nope"));
     add_file(wrong, fx.port, "/gen/30000?seed=3", "auth1.bin");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(wrong));
-    wait_outcome(&fx.w, wrong, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, wrong, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(wrong, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
 
     right = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
@@ -1369,7 +1381,7 @@ static void test_ts_basic_auth(void **state)
                                                       BGCOPY_AUTH_SCHEME_BASIC, "alice", "s3cret"));
     add_file(right, fx.port, "/gen/30000?seed=3", "auth2.bin");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(right));
-    wait_outcome(&fx.w, right, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, right, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(right, 30000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "auth2.bin"), 30000, 3);
 }
@@ -1423,25 +1435,25 @@ static void test_ts_digest_auth(void **state)
     need_server();
     ts_rule("auth=alice:s3cret\nauth_scheme=digest");
     job = start_job_with_credentials(0, 0, NULL, NULL, path, "digest0.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
     assert_log_statuses(fx.port, "HEAD", path, 1, one_401);
 
     job = start_job_with_credentials(BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_DIGEST, "alice",
                                      "nope", path, "digest1.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
     assert_log_statuses(fx.port, "HEAD", path, 2, two_401);
 
     job = start_job_with_credentials(BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_BASIC, "alice",
                                      "s3cret", path, "digest2.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_HTTP_ERROR(401));
     assert_log_statuses(fx.port, "HEAD", path, 1, one_401);
 
     job = start_job_with_credentials(BGCOPY_AUTH_TARGET_SERVER, BGCOPY_AUTH_SCHEME_DIGEST, "alice",
                                      "s3cret", path, "digest3.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 300000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "digest3.bin"), 300000, 19);
     assert_int_equal(4, ts_log(e, MAX_ENTRIES));
@@ -1469,7 +1481,7 @@ static void test_ts_size_change_restarts(void **state)
     need_server();
     ts_rule("reset_after=1000000\nmethod=GET\ncount=1");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, path, "size.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CONNECTION_ERROR);
     assert_int_equal(1000000, bytes_transferred(job));
     assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(job, &p));
@@ -1477,7 +1489,7 @@ static void test_ts_size_change_restarts(void **state)
 
     ts_rule("size=2000000\npath=/gen/3000000");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 2000000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "size.bin"), 2000000, 29);
 
@@ -1504,7 +1516,7 @@ static void test_ts_throttled_suspend_resume(void **state)
     need_server();
     ts_rule("rate=4000000"); /* about 2 s for the whole file */
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/8m?seed=17", "throttled.bin");
-    wait_until(&fx.w, job, transferred_at_least, (void *)&some, "1 MiB of progress");
+    wait_until(fx.w, job, transferred_at_least, (void *)&some, "1 MiB of progress");
     assert_hr(BGCOPY_S_OK, bgcopy_job_suspend(job));
     assert_int_equal(BGCOPY_JOB_STATE_SUSPENDED, job_state(job));
     checkpoint = bytes_transferred(job); /* nothing moves while SUSPENDED */
@@ -1513,7 +1525,7 @@ static void test_ts_throttled_suspend_resume(void **state)
 
     ts_reset_rules();
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "throttled.bin"), size, 17);
 
@@ -1540,17 +1552,17 @@ static void test_ts_overlong_with_length(void **state)
     need_server();
     ts_rule("overlong=5000\npath=/gen/3000000");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/3000000?seed=6", "overlong.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "overlong.bin"), size, 6);
 
     next = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/1000?seed=2", "after.bin");
-    st = wait_states(&fx.w, next, FINAL_MASK);
+    st = wait_states(fx.w, next, FINAL_MASK);
     if (st == BGCOPY_JOB_STATE_TRANSIENT_ERROR) {
         assert_job_error(next, BGCOPY_ERROR_CONTEXT_REMOTE_FILE,
                          BGCOPY_E_WINHTTP_INVALID_SERVER_RESPONSE);
         assert_hr(BGCOPY_S_OK, bgcopy_job_resume(next));
-        st = wait_states(&fx.w, next, FINAL_MASK);
+        st = wait_states(fx.w, next, FINAL_MASK);
     }
     assert_int_equal(BGCOPY_JOB_STATE_TRANSFERRED, st);
     assert_transferred_and_complete(next, 1000, 1);
@@ -1569,7 +1581,7 @@ static void test_ts_overlong_without_length(void **state)
     need_server();
     ts_rule("overlong=5000\nno_content_length=1\nmethod=GET");
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/3000000?seed=6", "overlong.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_INVALID_SERVER_RESPONSE);
     temp = temp_file_size(job);
     assert_true(temp >= 0 && temp <= (int64_t)size);
@@ -1599,7 +1611,7 @@ static void test_ts_file_with_ranges(void **state)
     assert_hr(BGCOPY_S_OK, bgcopy_job_add_file_with_ranges(
                                job, url, path_in(dst, sizeof(dst), "ranges.bin"), 3, ranges));
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 1800, 1);
 
     assert_int_equal(4, ts_log(e, MAX_ENTRIES));
@@ -1640,7 +1652,7 @@ static void test_ts_dynamic_content(void **state)
     assert_hr(BGCOPY_S_OK, bgcopy_job_set_property(job, BGCOPY_JOB_PROPERTY_DYNAMIC_CONTENT, &v));
     add_file(job, fx.port, "/gen/300000?seed=21", "dynamic.bin");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 300000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "dynamic.bin"), 300000, 21);
     n = ts_log(e, MAX_ENTRIES);
@@ -1669,7 +1681,7 @@ static void test_ts_destination_directory_removed(void **state)
     assert_hr(BGCOPY_S_OK, bgcopy_job_add_file(job, url, dst));
     assert_int_equal(0, rmdir(dir));
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_LOCAL_FILE, BGCOPY_E_WIN32_PATH_NOT_FOUND);
     assert_int_equal(-1, file_size(dir));
     assert_int_equal(0, bytes_transferred(job));
@@ -1677,7 +1689,7 @@ static void test_ts_destination_directory_removed(void **state)
     /* The directory comes back: Resume retries the file from zero and it completes. */
     assert_int_equal(0, mkdir(dir, 0700));
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 5000, 1);
     assert_gen_file(dst, 5000, 3);
     assert_int_equal(0, unlink(dst));
@@ -1704,7 +1716,7 @@ static void test_ts_write_failure_then_resume(void **state)
     old_handler = signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of the signal */
     assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &lim));
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/gen/4000000?seed=11", "fsize.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_int_equal(0, setrlimit(RLIMIT_FSIZE, &old));
     signal(SIGXFSZ, old_handler);
 
@@ -1714,7 +1726,7 @@ static void test_ts_write_failure_then_resume(void **state)
     assert_true(bytes_transferred(job) <= limit);
 
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(dst, size, 11);
 }
@@ -1730,10 +1742,10 @@ static void test_connection_refused(void **state)
     job = new_job(BGCOPY_JOB_PRIORITY_NORMAL);
     add_file(job, port, "/gen/1000", "refused.bin");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     close(fd);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
-    assert_int_equal(0, counter_value(&fx.w, &fx.w.errors));
+    assert_int_equal(0, counter_value(fx.w, &fx.w->errors));
 }
 
 /* ---- proxies: bgcopy-testserver as a forward proxy -------------------------------------------
@@ -1797,7 +1809,7 @@ static void test_proxy_override(void **state)
 
     snprintf(list, sizeof(list), "127.0.0.1:%d", fx.port);
     job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, NULL, dport, path, "via.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 500000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "via.bin"), 500000, 31);
     assert_head_get(fx.port, target, 500000);
@@ -1806,7 +1818,7 @@ static void test_proxy_override(void **state)
     snprintf(list, sizeof(list), "https=127.0.0.1:1 http=http://127.0.0.1:%d", fx.port);
     job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, "example.com *.invalid <local>", dport,
                           path, "via2.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 500000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "via2.bin"), 500000, 31);
     assert_head_get(fx.port, target, 500000);
@@ -1814,23 +1826,23 @@ static void test_proxy_override(void **state)
     /* the host in the bypass list: direct, and nobody listens there */
     job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, "example.com;127.0.0.1", dport, path,
                           "bypass.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
     assert_int_equal(0, ts_log(e, MAX_ENTRIES));
     /* a lone '*' among other entries bypasses every host */
     job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, "example.com *", dport, path,
                           "bypass2.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
     assert_int_equal(0, ts_log(e, MAX_ENTRIES));
 
     /* the proxy refuses: a transport problem, not the file's; the origin sees nothing */
     snprintf(list, sizeof(list), "127.0.0.1:%d", dport);
     job = start_proxy_job(BGCOPY_PROXY_USAGE_OVERRIDE, list, NULL, fx.port, path, "noproxy.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSIENT_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_GENERAL_TRANSPORT, BGCOPY_E_WINHTTP_CANNOT_CONNECT);
     assert_int_equal(0, ts_log(e, MAX_ENTRIES));
-    assert_int_equal(0, counter_value(&fx.w, &fx.w.errors)); /* transient: no JobError */
+    assert_int_equal(0, counter_value(fx.w, &fx.w->errors)); /* transient: no JobError */
     close(dead);
 }
 
@@ -1859,13 +1871,13 @@ static void test_proxy_preconfig_environment(void **state)
 
     assert_int_equal(0, setenv("http_proxy", proxy, 1));
     job = start_proxy_job(BGCOPY_PROXY_USAGE_PRECONFIG, NULL, NULL, dport, path, "env1.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 200000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "env1.bin"), 200000, 37);
     assert_head_get(fx.port, target, 200000);
 
     job = start_proxy_job(BGCOPY_PROXY_USAGE_AUTODETECT, NULL, NULL, dport, path, "env2.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 200000, 1);
     assert_head_get(fx.port, target, 200000);
 
@@ -1874,7 +1886,7 @@ static void test_proxy_preconfig_environment(void **state)
         snprintf(local, sizeof(local), "direct%d.bin", i);
         assert_int_equal(0, setenv(direct[i].var, direct[i].value, 1));
         job = start_proxy_job(BGCOPY_PROXY_USAGE_PRECONFIG, NULL, NULL, fx.port2, path, local);
-        wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+        wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
         assert_transferred_and_complete(job, 200000, 1);
         assert_gen_file(path_in(dst, sizeof(dst), local), 200000, 37);
         assert_head_get(fx.port2, path, 200000);
@@ -1883,7 +1895,7 @@ static void test_proxy_preconfig_environment(void **state)
     }
 
     job = start_proxy_job(BGCOPY_PROXY_USAGE_NO_PROXY, NULL, NULL, fx.port2, path, "np.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 200000, 1);
     assert_head_get(fx.port2, path, 200000);
     assert_int_equal(0, ts_log(e, MAX_ENTRIES));
@@ -1891,7 +1903,7 @@ static void test_proxy_preconfig_environment(void **state)
     assert_int_equal(0, unsetenv("http_proxy"));
     assert_int_equal(0, setenv("HTTP_PROXY", proxy, 1));
     job = start_proxy_job(BGCOPY_PROXY_USAGE_PRECONFIG, NULL, NULL, fx.port2, path, "upper.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 200000, 1);
     assert_head_get(fx.port2, path, 200000);
     assert_int_equal(0, ts_log(e, MAX_ENTRIES));
@@ -1937,7 +1949,7 @@ static void proxy_credentials_case(bgcopy_auth_scheme scheme)
                                                               refused[i].password));
         add_file(job, dport, path, "refused.bin");
         assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-        wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+        wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
         assert_job_error(job, BGCOPY_ERROR_CONTEXT_GENERAL_TRANSPORT, BGCOPY_E_HTTP_ERROR(407));
         assert_log_statuses(fx.port, "HEAD", target, n, n == 1 ? one_407 : two_407);
     }
@@ -1949,7 +1961,7 @@ static void proxy_credentials_case(bgcopy_auth_scheme scheme)
               bgcopy_job_set_credentials(job, BGCOPY_AUTH_TARGET_PROXY, scheme, "bob", "pw"));
     add_file(job, dport, path, "proxyauth.bin");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, 250000, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "proxyauth.bin"), 250000, 41);
     if (!digest) {
@@ -2081,7 +2093,7 @@ static void test_https_to_http_redirect(void **state)
     snprintf(https_url, sizeof(https_url), "https://127.0.0.1:%d/file.bin", fx.port2);
 
     job = start_https_job(https_url, 0, "refused.bin"); /* ALLOW_SILENT */
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(job, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_WINHTTP_REDIRECT_FAILED);
     assert_int_equal(0, ts_log(e, MAX_ENTRIES));
     text = read_text(log);
@@ -2090,7 +2102,7 @@ static void test_https_to_http_redirect(void **state)
     free(text);
 
     job = start_https_job(https_url, BGCOPY_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP, "down.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     name = remote_name(job);
     assert_string_equal(https_url, name);
     bgcopy_free(name);
@@ -2118,7 +2130,7 @@ static void test_python_custom_headers_on_every_request(void **state)
                                                               "X-Second: 2\r\n"));
     add_file(job, fx.port, "/h.bin", "h.bin");
     assert_hr(BGCOPY_S_OK, bgcopy_job_resume(job));
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "h.bin"), size, 8);
     text = read_text(path_in(log, sizeof(log), "headers.log"));
@@ -2138,12 +2150,12 @@ static void test_python_no_ranges(void **state)
     need_server();
     write_gen_file(path_in(src, sizeof(src), "www/p.bin"), size, 9);
     normal = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/p.bin", "p-normal.bin");
-    wait_outcome(&fx.w, normal, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, normal, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(normal, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT);
     assert_int_equal(0, bytes_transferred(normal));
 
     fg = start_job(BGCOPY_JOB_PRIORITY_FOREGROUND, "/p.bin", "p-fg.bin");
-    wait_outcome(&fx.w, fg, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, fg, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(fg, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "p-fg.bin"), size, 9);
 }
@@ -2167,7 +2179,7 @@ static void test_nginx_64m_ranged(void **state)
     need_server();
     write_gen_file(path_in(src, sizeof(src), "www/big.bin"), size, 33);
     job = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/big.bin", "big.bin");
-    wait_outcome(&fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, job, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(job, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "big.bin"), size, 33);
     log = nginx_log_after_stop();
@@ -2189,11 +2201,11 @@ static void test_nginx_max_ranges_0(void **state)
     assert_int_equal(0, mkdir(path_in(src, sizeof(src), "www/noranges"), 0700));
     write_gen_file(path_in(src, sizeof(src), "www/noranges/n.bin"), size, 34);
     normal = start_job(BGCOPY_JOB_PRIORITY_NORMAL, "/noranges/n.bin", "n-normal.bin");
-    wait_outcome(&fx.w, normal, BGCOPY_JOB_STATE_ERROR);
+    wait_outcome(fx.w, normal, BGCOPY_JOB_STATE_ERROR);
     assert_job_error(normal, BGCOPY_ERROR_CONTEXT_REMOTE_FILE, BGCOPY_E_INSUFFICIENT_RANGE_SUPPORT);
 
     fg = start_job(BGCOPY_JOB_PRIORITY_FOREGROUND, "/noranges/n.bin", "n-fg.bin");
-    wait_outcome(&fx.w, fg, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, fg, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_transferred_and_complete(fg, size, 1);
     assert_gen_file(path_in(dst, sizeof(dst), "n-fg.bin"), size, 34);
     log = nginx_log_after_stop();
@@ -2293,7 +2305,7 @@ static void test_ts_bandwidth_cap(void **state)
     assert_true((double)p.bytes_transferred <= 10000.0 + 10000.0 * elapsed);
 
     fg = start_job(BGCOPY_JOB_PRIORITY_FOREGROUND, "/gen/3000000?seed=5", "free.bin");
-    wait_outcome(&fx.w, fg, BGCOPY_JOB_STATE_TRANSFERRED);
+    wait_outcome(fx.w, fg, BGCOPY_JOB_STATE_TRANSFERRED);
     assert_hr(BGCOPY_S_OK, bgcopy_job_get_progress(bg, &p));
     got = p.bytes_transferred;
     elapsed = now_s() - t0;

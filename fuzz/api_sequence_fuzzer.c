@@ -61,7 +61,7 @@
 #define NURLS       10
 #define INACTIVITY  (90.0 * 86400.0)
 #define CHUNK       (64u * 1024u)
-#define SLICE       86400.0 /* first slice of a long advance, seconds */
+#define SLICE       3600.0 /* first slice of a long advance, seconds */
 #define MAX_SLICE   (4 * SLICE)
 #define WORK_BUDGET 100000u /* requests + callbacks per run before the scenario ends */
 #define WALL_BUDGET 1.0     /* seconds of real time for the first run */

@@ -23,90 +23,15 @@
  * stderr). Waits at most 300 s for any event.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "bgcopy.h"
+#include "jobwait.h"
 
 #define WAIT_SECONDS 300
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static unsigned generation; /* bumped by every callback */
-static int transferred, errored;
-
-static void bump(int *flag)
-{
-    pthread_mutex_lock(&lock);
-    if (flag)
-        *flag = 1;
-    generation++;
-    pthread_cond_broadcast(&cond);
-    pthread_mutex_unlock(&lock);
-}
-
-static bgcopy_hr on_transferred(bgcopy_job *job, void *user)
-{
-    bump(&transferred);
-    return BGCOPY_S_OK;
-}
-
-static bgcopy_hr on_error(bgcopy_job *job, bgcopy_error *err, void *user)
-{
-    bump(&errored);
-    return BGCOPY_S_OK;
-}
-
-static bgcopy_hr on_modification(bgcopy_job *job, uint32_t reserved, void *user)
-{
-    bump(NULL);
-    return BGCOPY_S_OK;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static bgcopy_job_state state_of(bgcopy_job *job)
-{
-    bgcopy_job_state st = BGCOPY_JOB_STATE_QUEUED;
-    (void)bgcopy_job_get_state(job, &st);
-    return st;
-}
-
-/* Waits until the job is in one of the states of mask (1 << state); returns it, or -1 after
- * WAIT_SECONDS. */
-static int wait_states(bgcopy_job *job, unsigned mask)
-{
-    struct timespec d;
-    int timed_out = 0;
-
-    clock_gettime(CLOCK_REALTIME, &d);
-    d.tv_sec += WAIT_SECONDS;
-    for (;;) {
-        unsigned gen;
-        bgcopy_job_state st;
-        pthread_mutex_lock(&lock);
-        gen = generation;
-        pthread_mutex_unlock(&lock);
-        st = state_of(job);
-        if (mask & (1u << st))
-            return (int)st;
-        if (timed_out)
-            return -1;
-        pthread_mutex_lock(&lock);
-        while (generation == gen && !timed_out)
-            timed_out = pthread_cond_timedwait(&cond, &lock, &d) != 0;
-        pthread_mutex_unlock(&lock);
-    }
-}
 
 static void report_error(bgcopy_job *job)
 {
@@ -119,7 +44,7 @@ static void report_error(bgcopy_job *job)
         bgcopy_error_release(err);
     }
     fprintf(stderr, "download_bench: job in state %s, error 0x%08X context %d\n",
-            bgcopy_job_state_name(state_of(job)), (unsigned)code, (int)ctx);
+            bgcopy_job_state_name(jw_state(job)), (unsigned)code, (int)ctx);
 }
 
 int main(int argc, char **argv)
@@ -150,9 +75,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: download_bench [--service] [--resume-on-transient] URL OUTPUT\n");
         return 2;
     }
-    cb.job_transferred = on_transferred;
-    cb.job_error = on_error;
-    cb.job_modification = on_modification;
+    jw_callbacks(&cb);
     if ((hr = bgcopy_manager_open(&o, &mgr)) != BGCOPY_S_OK ||
         (hr = bgcopy_manager_create_job(mgr, "download_bench", BGCOPY_JOB_TYPE_DOWNLOAD, NULL,
                                         &job)) != BGCOPY_S_OK ||
@@ -163,13 +86,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "download_bench: setting up the job failed: 0x%08X\n", (unsigned)hr);
         goto out;
     }
-    t0 = now_s();
+    t0 = jw_now();
     if ((hr = bgcopy_job_resume(job)) != BGCOPY_S_OK) {
         fprintf(stderr, "download_bench: Resume failed: 0x%08X\n", (unsigned)hr);
         goto out;
     }
     if (resume_on_transient) {
-        st = wait_states(job, done_mask | 1u << BGCOPY_JOB_STATE_TRANSIENT_ERROR);
+        st = jw_wait(job, done_mask | 1u << BGCOPY_JOB_STATE_TRANSIENT_ERROR, WAIT_SECONDS);
         if (st == BGCOPY_JOB_STATE_TRANSIENT_ERROR) {
             /* nothing moves in TRANSIENT_ERROR: this is the checkpoint */
             (void)bgcopy_job_get_progress(job, &p);
@@ -178,8 +101,8 @@ int main(int argc, char **argv)
             (void)bgcopy_job_resume(job); /* retry at once */
         }
     }
-    st = wait_states(job, done_mask);
-    t_transferred = now_s();
+    st = jw_wait(job, done_mask, WAIT_SECONDS);
+    t_transferred = jw_now();
     if (st != BGCOPY_JOB_STATE_TRANSFERRED) {
         report_error(job);
         goto out;
@@ -189,7 +112,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "download_bench: Complete returned 0x%08X\n", (unsigned)hr);
         goto out;
     }
-    t_complete = now_s();
+    t_complete = jw_now();
     getrusage(RUSAGE_SELF, &ru);
     printf("transferred_s=%.3f complete_s=%.3f bytes=%llu checkpoint=%lld user_s=%.3f "
            "sys_s=%.3f\n",

@@ -23,75 +23,16 @@
  * Waits at most 600 s for any event.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "bgcopy.h"
+#include "jobwait.h"
 
 #define WAIT_SECONDS 600
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static unsigned generation; /* bumped by every callback */
-
-static bgcopy_hr on_event(bgcopy_job *job, void *user)
-{
-    pthread_mutex_lock(&lock);
-    generation++;
-    pthread_cond_broadcast(&cond);
-    pthread_mutex_unlock(&lock);
-    return BGCOPY_S_OK;
-}
-
-static bgcopy_hr on_error(bgcopy_job *job, bgcopy_error *err, void *user)
-{
-    return on_event(job, user);
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static bgcopy_job_state state_of(bgcopy_job *job)
-{
-    bgcopy_job_state st = BGCOPY_JOB_STATE_QUEUED;
-    (void)bgcopy_job_get_state(job, &st);
-    return st;
-}
-
-/* Waits until the job is TRANSFERRED or ERROR; returns the state, or -1 after WAIT_SECONDS. */
-static int wait_done(bgcopy_job *job)
-{
-    struct timespec d;
-    int timed_out = 0;
-
-    clock_gettime(CLOCK_REALTIME, &d);
-    d.tv_sec += WAIT_SECONDS;
-    for (;;) {
-        unsigned gen;
-        bgcopy_job_state st;
-        pthread_mutex_lock(&lock);
-        gen = generation;
-        pthread_mutex_unlock(&lock);
-        st = state_of(job);
-        if (st == BGCOPY_JOB_STATE_TRANSFERRED || st == BGCOPY_JOB_STATE_ERROR)
-            return (int)st;
-        if (timed_out)
-            return -1;
-        pthread_mutex_lock(&lock);
-        while (generation == gen && !timed_out)
-            timed_out = pthread_cond_timedwait(&cond, &lock, &d) != 0;
-        pthread_mutex_unlock(&lock);
-    }
-}
 
 /* A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1. */
 static long proc_status_kib(const char *field)
@@ -134,7 +75,7 @@ static int populate(const char *state_dir, long count, const char *dl_dir)
     o.max_jobs_per_machine = (uint32_t)count;
     if ((hr = bgcopy_manager_open(&o, &mgr)) != BGCOPY_S_OK)
         return fail_hr("open", hr);
-    t0 = now_s();
+    t0 = jw_now();
     for (i = 0; i < count; i++) {
         bgcopy_job *job = NULL;
         char name[32];
@@ -153,9 +94,9 @@ static int populate(const char *state_dir, long count, const char *dl_dir)
             return fail_hr("AddFile", hr);
         }
     }
-    t1 = now_s();
+    t1 = jw_now();
     bgcopy_manager_close(mgr);
-    t2 = now_s();
+    t2 = jw_now();
     printf("jobs=%ld create_s=%.3f close_s=%.3f\n", count, t1 - t0, t2 - t1);
     return 0;
 }
@@ -172,9 +113,9 @@ static int open_store(const char *state_dir)
 
     o.state_dir = state_dir;
     o.user_is_admin = 1;
-    t0 = now_s();
+    t0 = jw_now();
     hr = bgcopy_manager_open(&o, &mgr);
-    t1 = now_s();
+    t1 = jw_now();
     if (hr != BGCOPY_S_OK)
         return fail_hr("open", hr);
     rss_after = proc_status_kib("VmRSS");
@@ -183,9 +124,9 @@ static int open_store(const char *state_dir)
     if (hr == BGCOPY_S_OK)
         hr = bgcopy_job_enum_get_count(en, &count);
     bgcopy_job_enum_release(en);
-    t2 = now_s();
+    t2 = jw_now();
     bgcopy_manager_close(mgr);
-    t3 = now_s();
+    t3 = jw_now();
     if (hr != BGCOPY_S_OK)
         return fail_hr("EnumJobs", hr);
     printf("open_s=%.4f jobs=%u rss_before_kib=%ld rss_after_kib=%ld hwm_kib=%ld enum_s=%.4f "
@@ -218,8 +159,7 @@ static int download(const char *mode, const char *state_dir, const char *url, co
         fprintf(stderr, "store_bench: unknown mode %s (on, off, memory)\n", mode);
         return 2;
     }
-    cb.job_transferred = on_event;
-    cb.job_error = on_error;
+    jw_callbacks(&cb);
     if ((hr = bgcopy_manager_open(&o, &mgr)) != BGCOPY_S_OK)
         return fail_hr("open", hr);
     if ((hr = bgcopy_manager_create_job(mgr, "store_bench", BGCOPY_JOB_TYPE_DOWNLOAD, NULL,
@@ -232,16 +172,17 @@ static int download(const char *mode, const char *state_dir, const char *url, co
         fail_hr("setting up the job", hr);
         goto out;
     }
-    t0 = now_s();
+    t0 = jw_now();
     if ((hr = bgcopy_job_resume(job)) != BGCOPY_S_OK) {
         fail_hr("Resume", hr);
         goto out;
     }
-    st = wait_done(job);
-    t1 = now_s();
+    st = jw_wait(job, 1u << BGCOPY_JOB_STATE_TRANSFERRED | 1u << BGCOPY_JOB_STATE_ERROR,
+                 WAIT_SECONDS);
+    t1 = jw_now();
     if (st != BGCOPY_JOB_STATE_TRANSFERRED) {
         fprintf(stderr, "store_bench: the job ended in state %s\n",
-                bgcopy_job_state_name(state_of(job)));
+                bgcopy_job_state_name(jw_state(job)));
         goto out;
     }
     (void)bgcopy_job_get_progress(job, &p);
@@ -249,7 +190,7 @@ static int download(const char *mode, const char *state_dir, const char *url, co
         fail_hr("Complete", hr);
         goto out;
     }
-    t2 = now_s();
+    t2 = jw_now();
     getrusage(RUSAGE_SELF, &ru);
     printf("transferred_s=%.3f complete_s=%.3f bytes=%llu user_s=%.3f sys_s=%.3f\n", t1 - t0,
            t2 - t1, (unsigned long long)p.bytes_transferred,

@@ -29,7 +29,6 @@
  * Exit status: 0 done, 2 an error (reported on stdout), 3 the wait timed out.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +37,10 @@
 #include <unistd.h>
 
 #include "bgcopy.h"
+#include "jobwait.h"
 
 #define WAIT_SECONDS 120
 #define MAX_FILES    64
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static unsigned generation; /* bumped by every callback */
 
 /* Writes one line to stdout with a single write(2). */
 static void say(const char *fmt, ...)
@@ -63,58 +59,6 @@ static void say(const char *fmt, ...)
     line[n++] = '\n';
     if (write(1, line, (size_t)n) != n)
         _exit(2);
-}
-
-static bgcopy_hr on_event(bgcopy_job *job, void *user)
-{
-    pthread_mutex_lock(&lock);
-    generation++;
-    pthread_cond_broadcast(&cond);
-    pthread_mutex_unlock(&lock);
-    return BGCOPY_S_OK;
-}
-
-static bgcopy_hr on_error(bgcopy_job *job, bgcopy_error *err, void *user)
-{
-    return on_event(job, user);
-}
-
-static bgcopy_hr on_modification(bgcopy_job *job, uint32_t reserved, void *user)
-{
-    return on_event(job, user);
-}
-
-static bgcopy_job_state state_of(bgcopy_job *job)
-{
-    bgcopy_job_state st = BGCOPY_JOB_STATE_QUEUED;
-    (void)bgcopy_job_get_state(job, &st);
-    return st;
-}
-
-/* Waits until the job is TRANSFERRED or ERROR; returns the state, or -1 after WAIT_SECONDS. */
-static int wait_done(bgcopy_job *job)
-{
-    struct timespec d;
-    int timed_out = 0;
-
-    clock_gettime(CLOCK_REALTIME, &d);
-    d.tv_sec += WAIT_SECONDS;
-    for (;;) {
-        unsigned gen;
-        bgcopy_job_state st;
-        pthread_mutex_lock(&lock);
-        gen = generation;
-        pthread_mutex_unlock(&lock);
-        st = state_of(job);
-        if (st == BGCOPY_JOB_STATE_TRANSFERRED || st == BGCOPY_JOB_STATE_ERROR)
-            return (int)st;
-        if (timed_out)
-            return -1;
-        pthread_mutex_lock(&lock);
-        while (generation == gen && !timed_out)
-            timed_out = pthread_cond_timedwait(&cond, &lock, &d) != 0;
-        pthread_mutex_unlock(&lock);
-    }
 }
 
 static double now_us(void)
@@ -160,7 +104,7 @@ static void describe(const char *prefix, uint32_t count, bgcopy_job *job)
     (void)bgcopy_guid_to_string(&g, id);
     (void)bgcopy_job_get_progress(job, &p);
     say("%s count=%u id=%s state=%s files=%u bytes=%llu", prefix, count, id,
-        bgcopy_job_state_name(state_of(job)), p.files_total,
+        bgcopy_job_state_name(jw_state(job)), p.files_total,
         (unsigned long long)p.bytes_transferred);
 }
 
@@ -174,7 +118,7 @@ static void report_error_state(bgcopy_job *job)
         (void)bgcopy_error_get_error(err, &ctx, &code);
         bgcopy_error_release(err);
     }
-    say("error job in state %s, error 0x%08X context %s", bgcopy_job_state_name(state_of(job)),
+    say("error job in state %s, error 0x%08X context %s", bgcopy_job_state_name(jw_state(job)),
         (unsigned)code, bgcopy_error_context_name(ctx));
 }
 
@@ -262,7 +206,7 @@ int main(int argc, char **argv)
 
     if (strcmp(mode, "verify") == 0) {
         if (job != NULL) {
-            if (state_of(job) != BGCOPY_JOB_STATE_TRANSFERRED) {
+            if (jw_state(job) != BGCOPY_JOB_STATE_TRANSFERRED) {
                 report_error_state(job);
                 goto out;
             }
@@ -304,9 +248,7 @@ int main(int argc, char **argv)
         say("error the job has %u files, expected 0 or %d", p.files_total, nfiles);
         goto out;
     }
-    cb.job_transferred = on_event;
-    cb.job_error = on_error;
-    cb.job_modification = on_modification;
+    jw_callbacks(&cb);
     if ((hr = bgcopy_job_set_notify_flags(job,
                                           BGCOPY_NOTIFY_JOB_TRANSFERRED | BGCOPY_NOTIFY_JOB_ERROR |
                                               BGCOPY_NOTIFY_JOB_MODIFICATION)) != BGCOPY_S_OK ||
@@ -319,9 +261,10 @@ int main(int argc, char **argv)
         goto out;
     }
     say("resumed");
-    st = wait_done(job);
+    st = jw_wait(job, 1u << BGCOPY_JOB_STATE_TRANSFERRED | 1u << BGCOPY_JOB_STATE_ERROR,
+                 WAIT_SECONDS);
     if (st < 0) {
-        say("error timed out in state %s", bgcopy_job_state_name(state_of(job)));
+        say("error timed out in state %s", bgcopy_job_state_name(jw_state(job)));
         rc = 3;
         goto out;
     }

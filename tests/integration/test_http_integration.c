@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "bgcopy.h"
+#include "testhttp.h"
 
 #define assert_hr(expected, actual) assert_int_equal((uint32_t)(expected), (uint32_t)(actual))
 
@@ -245,24 +246,6 @@ static int bound_socket(int backlog, int *out_port)
     return fd;
 }
 
-static int connect_local(int port)
-{
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0)
-        return -1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)port);
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Spawns argv with stdout to out_fd (-1: /dev/null) and stderr to err_path. Returns the pid or
  * -1. */
 static pid_t spawn(char *const argv[], int out_fd, const char *err_path)
@@ -357,7 +340,7 @@ static int start_on_free_port(char *argv[], void (*conf_fn)(int port, void *arg)
         if (*pid < 0)
             return -1;
         for (i = 0; i < 1000; i++) { /* 10 s */
-            int c = connect_local(*port);
+            int c = th_connect_local(*port);
             if (c >= 0) {
                 close(c);
                 return 0;
@@ -694,55 +677,10 @@ static void start_second_testserver(void)
 
 /* ---- a minimal HTTP client for the testserver's control endpoints ---------------------------- */
 
-/* Sends one request (Connection: close) and returns the response body (malloc'd); *status
- * receives the status code. Fails the test on a socket error. */
-static char *http_call_at(int port, const char *method, const char *target, const char *body,
-                          int *status)
-{
-    char head[1024];
-    struct timeval tv = {10, 0};
-    size_t cap = 1 << 16, len = 0, blen = body ? strlen(body) : 0;
-    char *buf = malloc(cap), *sep;
-    int fd = connect_local(port), n;
-
-    assert_non_null(buf);
-    assert_true(fd >= 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    n = snprintf(head, sizeof(head),
-                 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                 "Content-Length: %zu\r\n\r\n",
-                 method, target, blen);
-    assert_int_equal(n, write(fd, head, (size_t)n));
-    if (blen)
-        assert_int_equal((ssize_t)blen, write(fd, body, blen));
-    for (;;) {
-        ssize_t r;
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        r = read(fd, buf + len, cap - 1 - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        assert_true(r >= 0);
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
-    buf[len] = '\0';
-    assert_int_equal(1, sscanf(buf, "HTTP/1.1 %d", status));
-    sep = strstr(buf, "\r\n\r\n");
-    assert_non_null(sep);
-    memmove(buf, sep + 4, strlen(sep + 4) + 1);
-    return buf;
-}
-
-/* http_call_at the test's server. */
+/* th_call to the test's server. */
 static char *http_call(const char *method, const char *target, const char *body, int *status)
 {
-    return http_call_at(fx.port, method, target, body, status);
+    return th_call(fx.port, method, target, body, status);
 }
 
 /* Adds one fault rule ("key=value" pairs separated by newlines). */
@@ -813,7 +751,7 @@ static uint64_t json_number(const char *line, const char *eol, const char *key)
 static int ts_log_at(int port, struct entry *e, int max)
 {
     int status = 0, n = 0;
-    char *text = http_call_at(port, "GET", "/_log", NULL, &status), *line = text;
+    char *text = th_call(port, "GET", "/_log", NULL, &status), *line = text;
 
     assert_int_equal(200, status);
     while (*line && n < max) {
@@ -1415,7 +1353,7 @@ static void assert_log_statuses(int port, const char *method, const char *path, 
             fail_msg("request log %d: %s %s %d, expected %s %s %d", i, e[i].method, e[i].path,
                      e[i].status, method, path, statuses[i]);
     }
-    free(http_call_at(port, "POST", "/_log/reset", NULL, &status));
+    free(th_call(port, "POST", "/_log/reset", NULL, &status));
     assert_int_equal(200, status);
 }
 
@@ -1785,7 +1723,7 @@ static void assert_head_get(int port, const char *target, uint64_t size)
     assert_entry(&e[1], "GET", target, range);
     assert_int_equal(206, e[1].status);
     assert_int_equal(size, e[1].bytes);
-    free(http_call_at(port, "POST", "/_log/reset", NULL, &status));
+    free(th_call(port, "POST", "/_log/reset", NULL, &status));
     assert_int_equal(200, status);
 }
 

@@ -64,6 +64,7 @@
 #include <unistd.h>
 
 #include "bgcopy.h"
+#include "testhttp.h"
 
 #define assert_hr(expected, actual) assert_int_equal((uint32_t)(expected), (uint32_t)(actual))
 
@@ -321,62 +322,12 @@ static void need_programs(void)
 
 /* ---- the testserver's request log ------------------------------------------------------------ */
 
-static int connect_local(int port)
-{
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0)
-        return -1;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)port);
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* GET target from the testserver (Connection: close); returns the body (malloc'd). */
 static char *http_get(const char *target)
 {
-    char head[512];
-    struct timeval tv = {10, 0};
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap), *sep;
-    int fd = connect_local(fx.port), n, status = 0;
-
-    assert_non_null(buf);
-    assert_true(fd >= 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    n = snprintf(head, sizeof(head),
-                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", target);
-    assert_int_equal(n, write(fd, head, (size_t)n));
-    for (;;) {
-        ssize_t r;
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        r = read(fd, buf + len, cap - 1 - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        assert_true(r >= 0);
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
-    buf[len] = '\0';
-    assert_int_equal(1, sscanf(buf, "HTTP/1.1 %d", &status));
+    int status = 0;
+    char *body = th_call(fx.port, "GET", target, NULL, &status);
     assert_int_equal(200, status);
-    sep = strstr(buf, "\r\n\r\n");
-    assert_non_null(sep);
-    memmove(buf, sep + 4, strlen(sep + 4) + 1);
-    return buf;
+    return body;
 }
 
 struct traffic {
